@@ -1,0 +1,101 @@
+import type { RedisServer } from '@hotpath/test-redis'
+import { Bench } from 'tinybench'
+
+/** One measured line of a scenario's table. */
+export type Row = {
+  name: string
+  opsPerSec?: number
+  p50Ms?: number
+  p99Ms?: number
+  samples?: number
+  /** Any other figure the scenario reports (round trips, loader runs…). */
+  [figure: string]: string | number | undefined
+}
+
+export type ScenarioResult = {
+  rows: Row[]
+  /** Named ratios against the anchors of the same run, e.g. `{ 'getCache / raw GET (tcp)': 0.97 }`. */
+  ratios: Record<string, number>
+  /** The goal per ratio, when the issue set one: `{ 'getCache / raw GET (tcp)': '>= 0.95' }`. */
+  goals?: Record<string, string>
+  notes?: string[]
+}
+
+export type BenchContext = {
+  /** A fresh standalone redis-server for this scenario. */
+  redis: RedisServer
+  /** Milliseconds each measured task runs. */
+  timeMs: number
+}
+
+export type Scenario = {
+  name: string
+  /** What is measured and against which anchor. */
+  description: string
+  run(ctx: BenchContext): Promise<ScenarioResult>
+}
+
+/** Runs async tasks with tinybench and returns one row per task. */
+export async function measure(
+  tasks: Record<string, () => Promise<unknown>>,
+  options: { timeMs: number; warmupMs?: number },
+): Promise<Row[]> {
+  const bench = new Bench({
+    time: options.timeMs,
+    warmupTime: options.warmupMs ?? Math.min(500, options.timeMs / 4),
+  })
+  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn)
+  await bench.run()
+  return bench.tasks.map((task) => {
+    const result = task.result
+    if (!result || result.state !== 'completed') {
+      throw new Error(`benchmark task ${task.name} did not complete`, {
+        cause: result && 'error' in result ? result.error : undefined,
+      })
+    }
+    return {
+      name: task.name,
+      opsPerSec: Math.round(result.throughput.mean),
+      p50Ms: round(result.latency.p50 ?? Number.NaN),
+      p99Ms: round(result.latency.p99 ?? Number.NaN),
+      samples: result.latency.samplesCount,
+    }
+  })
+}
+
+/** Latency percentiles of many concurrent callers, for scenarios where concurrency matters. */
+export async function measureConcurrent(
+  fn: () => Promise<unknown>,
+  options: { concurrency: number; durationMs: number },
+): Promise<Omit<Row, 'name'>> {
+  const latencies: number[] = []
+  const deadline = performance.now() + options.durationMs
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const start = performance.now()
+      await fn()
+      latencies.push(performance.now() - start)
+    }
+  }
+  const started = performance.now()
+  await Promise.all(Array.from({ length: options.concurrency }, worker))
+  const elapsed = performance.now() - started
+  latencies.sort((a, b) => a - b)
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN
+  return {
+    opsPerSec: Math.round((latencies.length / elapsed) * 1000),
+    p50Ms: round(pick(0.5)),
+    p99Ms: round(pick(0.99)),
+    samples: latencies.length,
+  }
+}
+
+export function ratio(numerator: Row | undefined, denominator: Row | undefined): number {
+  if (!numerator?.opsPerSec || !denominator?.opsPerSec) return Number.NaN
+  return round(numerator.opsPerSec / denominator.opsPerSec)
+}
+
+export function round(value: number, digits = 3): number {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}
