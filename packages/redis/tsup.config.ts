@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ["./src/index.ts","./src/drivers/upstash.ts","./src/drivers/tcp.ts","./src/drivers/memory.ts","./src/testing/index.ts"],
+  entry: [
+    './src/index.ts',
+    './src/drivers/upstash.ts',
+    './src/drivers/tcp.ts',
+    './src/drivers/memory.ts',
+    './src/testing/index.ts',
+  ],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -3,6 +3,9 @@
  * serialized by hotpath (see serializer.ts), never by the driver, so every driver
  * round-trips the same bytes. Replies follow RESP2 as the Redis docs describe them:
  * integers are numbers, missing values are null, and a missing key reads as empty.
+ *
+ * On a Redis Cluster, a command or script with several keys needs them in one hash slot
+ * (`{user:42}:a`, `{user:42}:b`); `scan`, `scriptLoad` and `pipeline` handle every node.
  */
 
 export type DriverName = 'upstash' | 'tcp' | 'memory' | (string & {})
@@ -122,8 +125,16 @@ export interface RedisClient {
   scan(options?: ScanOptions): AsyncIterable<string[]>
 
   // scripts
-  eval(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>
-  evalsha(sha1: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>
+  eval(
+    script: string,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown>
+  evalsha(
+    sha1: string,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown>
   scriptLoad(script: string): Promise<string>
 
   /**
@@ -143,4 +154,49 @@ export interface RedisClient {
   ping(): Promise<string>
   /** Closes connections and subscriptions. Further calls fail. */
   close(): Promise<void>
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open'
+
+export type QuotaUsage = {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string
+  commands: number
+  quota: number
+  share: number
+}
+
+export type ClientStats = {
+  /** Commands sent (a pipeline counts each command). */
+  commands: number
+  /** Calls that failed: timeouts, connection errors, open breaker, server errors. */
+  errors: number
+  /** getCache hits and misses through this client; corrupt values count as misses too. */
+  hits: number
+  misses: number
+  corrupt: number
+  /** hits / (hits + misses); 0 before the first read. */
+  hitRate: number
+  /** Commands sent today (UTC), for quotas such as Upstash's daily request limit. */
+  today: { day: string; commands: number }
+}
+
+export type ClientEvents = {
+  /** A call failed. Emitted for every failure, after retries; never thrown from the emitter. */
+  error: { error: Error; command: string }
+  'breaker:open': { failures: number }
+  'breaker:half-open': Record<string, never>
+  'breaker:close': Record<string, never>
+  /** The daily command counter crossed `quotaWarningShare` of `dailyCommandQuota`. */
+  quota: QuotaUsage
+}
+
+/** What every hotpath driver returns: the seam plus events, breaker state and stats. */
+export interface ManagedRedisClient extends RedisClient {
+  readonly breaker: BreakerState
+  on<E extends keyof ClientEvents>(
+    event: E,
+    listener: (payload: ClientEvents[E]) => void,
+  ): () => void
+  stats(): ClientStats
 }

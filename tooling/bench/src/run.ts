@@ -12,7 +12,9 @@ const timeMs = Number(process.env.BENCH_TIME_MS ?? 2000)
 
 async function loadScenarios(): Promise<Scenario[]> {
   const dir = join(here, 'scenarios')
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
   const scenarios: Scenario[] = []
   for (const file of files) {
     const module = (await import(pathToFileURL(join(dir, file)).href)) as { default: Scenario }
@@ -24,7 +26,9 @@ async function loadScenarios(): Promise<Scenario[]> {
 function table(rows: Row[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))]
   const header = `| ${columns.join(' | ')} |\n| ${columns.map(() => '---').join(' | ')} |`
-  const body = rows.map((r) => `| ${columns.map((c) => String(r[c] ?? '')).join(' | ')} |`).join('\n')
+  const body = rows
+    .map((r) => `| ${columns.map((c) => String(r[c] ?? '')).join(' | ')} |`)
+    .join('\n')
   return `${header}\n${body}`
 }
 
@@ -48,15 +52,22 @@ function markdown(scenario: Scenario, result: ScenarioResult): string {
 
 async function main() {
   const wanted = process.argv.slice(2)
-  const scenarios = (await loadScenarios()).filter((s) => wanted.length === 0 || wanted.includes(s.name))
+  const scenarios = (await loadScenarios()).filter(
+    (s) => wanted.length === 0 || wanted.includes(s.name),
+  )
   mkdirSync(resultsDir, { recursive: true })
-  const sections: string[] = [`# hotpath benchmarks\n\n${new Date().toISOString()}, Node ${process.version}, ${timeMs} ms per task\n`]
+  const sections: string[] = [
+    `# hotpath benchmarks\n\n${new Date().toISOString()}, Node ${process.version}, ${timeMs} ms per task\n`,
+  ]
   for (const scenario of scenarios) {
     process.stdout.write(`▶ ${scenario.name}\n`)
     await using redis = await startRedis()
     const result = await scenario.run({ redis, timeMs })
     const md = markdown(scenario, result)
-    writeFileSync(join(resultsDir, `${scenario.name}.json`), `${JSON.stringify({ scenario: scenario.name, description: scenario.description, date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`)
+    writeFileSync(
+      join(resultsDir, `${scenario.name}.json`),
+      `${JSON.stringify({ scenario: scenario.name, description: scenario.description, date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`,
+    )
     writeFileSync(join(resultsDir, `${scenario.name}.md`), md)
     sections.push(md)
     process.stdout.write(`${md}\n`)

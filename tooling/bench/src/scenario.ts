@@ -48,7 +48,7 @@ export async function measure(
   await bench.run()
   return bench.tasks.map((task) => {
     const result = task.result
-    if (!result || result.state !== 'completed') {
+    if (result?.state !== 'completed') {
       throw new Error(`benchmark task ${task.name} did not complete`, {
         cause: result && 'error' in result ? result.error : undefined,
       })
@@ -81,7 +81,8 @@ export async function measureConcurrent(
   await Promise.all(Array.from({ length: options.concurrency }, worker))
   const elapsed = performance.now() - started
   latencies.sort((a, b) => a - b)
-  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN
+  const pick = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN
   return {
     opsPerSec: Math.round((latencies.length / elapsed) * 1000),
     p50Ms: round(pick(0.5)),

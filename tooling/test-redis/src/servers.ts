@@ -32,7 +32,11 @@ export function findBinary(name: 'redis-server' | 'redis-cli'): string {
   try {
     return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim()
   } catch {
-    throw new Error(name === 'redis-server' ? INSTALL_HINT : INSTALL_HINT.replace('redis-server was', 'redis-cli was'))
+    throw new Error(
+      name === 'redis-server'
+        ? INSTALL_HINT
+        : INSTALL_HINT.replace('redis-server was', 'redis-cli was'),
+    )
   }
 }
 
@@ -138,7 +142,9 @@ export function rawCommand(port: number, args: string[], host = '127.0.0.1'): Pr
         resolve(data)
       }
     })
-    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`)
+    socket.write(
+      `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`,
+    )
   })
 }
 
@@ -157,13 +163,20 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
   const child = spawn(
     binary,
     [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', dir,
-      '--protected-mode', 'no',
-      '--loglevel', 'warning',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--protected-mode',
+      'no',
+      '--loglevel',
+      'warning',
       ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -228,17 +241,28 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
       servers.push(
         await startRedis({
           args: [
-            '--cluster-enabled', 'yes',
-            '--cluster-port', String(busPort),
-            '--cluster-config-file', `nodes-${i}.conf`,
-            '--cluster-node-timeout', '5000',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-port',
+            String(busPort),
+            '--cluster-config-file',
+            `nodes-${i}.conf`,
+            '--cluster-node-timeout',
+            '5000',
           ],
         }),
       )
     }
     execFileSync(
       cli,
-      ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...servers.map((s) => `127.0.0.1:${s.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
       { stdio: 'pipe', timeout: 30_000 },
     )
     const deadline = Date.now() + 20_000
@@ -246,7 +270,8 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
       for (;;) {
         const info = await rawCommand(server.port, ['CLUSTER', 'INFO'])
         if (info.includes('cluster_state:ok')) break
-        if (Date.now() > deadline) throw new Error('cluster did not reach cluster_state:ok within 20 s')
+        if (Date.now() > deadline)
+          throw new Error('cluster did not reach cluster_state:ok within 20 s')
         await new Promise((r) => setTimeout(r, 50))
       }
     }

@@ -1,0 +1,215 @@
+/**
+ * One command for the whole reference stack on embedded defaults:
+ *   Redis → a local @hotpath/redis-rest with the in-memory backend (unless UPSTASH_REDIS_REST_* or REDIS_URL)
+ *   Postgres → PGlite under apps/web/.data (unless DATABASE_URL)
+ *   apps/web → `next build` when the sources changed, then `next start` (`--dev`: `next dev`)
+ *   apps/api → `pnpm --filter api start`, when it exists
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startRestServer } from '@hotpath/redis-rest/node'
+import { dataDir, describeDatabase, describeRedis } from '../src/lib/config'
+import { buildCacheHandlers } from './build-cache-handlers'
+
+const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+const repoDir = join(webDir, '..', '..')
+const dev = process.argv.includes('--dev')
+const withApi = !process.argv.includes('--no-api')
+const port = Number(process.env.PORT ?? 3000)
+const apiPort = Number(process.env.API_PORT ?? port + 1)
+const host = process.env.HOST ?? '127.0.0.1'
+const nextBin = createRequire(join(webDir, 'package.json')).resolve('next/dist/bin/next')
+
+const children = new Set<ChildProcess>()
+const closers: (() => Promise<void>)[] = []
+
+/** A path relative to where the command was run, unless that climbs out of it. */
+function display(path: string): string {
+  const rel = relative(process.cwd(), path)
+  return rel && !rel.startsWith('..') ? rel : path
+}
+
+function log(line: string) {
+  process.stdout.write(`[stack] ${line}\n`)
+}
+
+/** The secret must outlive restarts, or every restart signs everyone out. */
+function authSecret(): string {
+  if (process.env.BETTER_AUTH_SECRET) return process.env.BETTER_AUTH_SECRET
+  const file = join(dataDir(), 'auth-secret')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir(), { recursive: true })
+  const secret = randomBytes(32).toString('base64url')
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  return secret
+}
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  let newest = stat.mtimeMs
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue
+    newest = Math.max(newest, newestMtime(join(path, entry)))
+  }
+  return newest
+}
+
+/**
+ * A build is current when it is newer than the app's sources and, unless HOTPATH_BUILD=app,
+ * than the workspace packages it bundles. HOTPATH_BUILD=always|never overrides the check.
+ */
+function buildIsCurrent(): boolean {
+  const mode = process.env.HOTPATH_BUILD ?? 'auto'
+  const buildId = join(webDir, '.next', 'BUILD_ID')
+  if (mode === 'always') return false
+  if (!existsSync(buildId)) return false
+  if (mode === 'never') return true
+  const built = statSync(buildId).mtimeMs
+  const inputs = ['src', 'public', 'next.config.ts', 'package.json'].map((p) => join(webDir, p))
+  inputs.push(
+    join(webDir, 'cache-handlers', 'use-cache.ts'),
+    join(webDir, 'cache-handlers', 'incremental.ts'),
+  )
+  if (mode !== 'app') {
+    for (const pkg of readdirSync(join(repoDir, 'packages')))
+      inputs.push(join(repoDir, 'packages', pkg, 'src'))
+  }
+  return inputs.every((p) => newestMtime(p) <= built)
+}
+
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  const prefix = (chunk: Buffer, stream: NodeJS.WriteStream) => {
+    for (const line of chunk.toString().split('\n')) if (line) stream.write(`[${name}] ${line}\n`)
+  }
+  child.stdout?.on('data', (c: Buffer) => prefix(c, process.stdout))
+  child.stderr?.on('data', (c: Buffer) => prefix(c, process.stderr))
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => {
+      children.delete(child)
+      resolve(code ?? (signal ? 1 : 0))
+    })
+  })
+  return { child, exited }
+}
+
+async function shutdown(code: number): Promise<never> {
+  for (const child of children) child.kill('SIGTERM')
+  const deadline = Date.now() + 5000
+  while (children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+  for (const child of children) child.kill('SIGKILL')
+  for (const close of closers.reverse()) await close().catch(() => {})
+  process.exit(code)
+}
+
+async function main() {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  let redisLine: string
+  const configured = describeRedis(env)
+  if (configured.kind === 'none') {
+    const token = randomBytes(24).toString('base64url')
+    const server = await startRestServer({ redis: 'memory://', token, port: 0, host: '127.0.0.1' })
+    closers.push(() => server.close())
+    env.UPSTASH_REDIS_REST_URL = server.url
+    env.UPSTASH_REDIS_REST_TOKEN = token
+    redisLine = `@hotpath/redis-rest at ${server.url} (in-memory backend), through the Upstash SDK`
+  } else if (configured.kind === 'upstash') {
+    redisLine = `Upstash REST at ${configured.location} (UPSTASH_REDIS_REST_URL)`
+  } else {
+    redisLine = `Redis over TCP at ${configured.location} (REDIS_URL)`
+  }
+  const db = describeDatabase(env)
+  const dbLine =
+    db.kind === 'postgres'
+      ? `Postgres at ${db.location} (DATABASE_URL, postgres.js)`
+      : `PGlite (embedded) at ${display(db.location)}`
+  env.BETTER_AUTH_SECRET = authSecret()
+  env.BETTER_AUTH_URL ??= `http://${host}:${port}`
+  env.HOTPATH_DATA_DIR = dataDir()
+  env.NEXT_TELEMETRY_DISABLED = '1'
+  env.HOTPATH_WARM_TOKEN ??= randomBytes(24).toString('base64url')
+
+  log(`database: ${dbLine}`)
+  log(`redis:    ${redisLine}`)
+
+  try {
+    await buildCacheHandlers()
+  } catch (error) {
+    // A workspace package that does not bundle right now should not stop a stack that
+    // already has handler bundles from an earlier run.
+    if (!existsSync(join(webDir, 'cache-handlers', 'dist', 'use-cache.mjs'))) throw error
+    log(
+      `could not re-bundle the cache handlers, using the previous bundles: ${String(error).split('\n')[0]}`,
+    )
+  }
+  if (!dev && !buildIsCurrent()) {
+    log('building the web app (next build), sources changed since the last build…')
+    const build = run('build', process.execPath, [nextBin, 'build'], env, webDir)
+    const code = await build.exited
+    if (code !== 0) {
+      log(`next build failed with exit code ${code}`)
+      return shutdown(code)
+    }
+  }
+
+  const web = run(
+    'web',
+    process.execPath,
+    [nextBin, dev ? 'dev' : 'start', '--port', String(port), '--hostname', host],
+    { ...env, PORT: String(port) },
+    webDir,
+  )
+  web.exited.then((code) => {
+    log(`web exited with code ${code}`)
+    void shutdown(code)
+  })
+
+  const apiMain = join(repoDir, 'apps', 'api', 'src', 'main.ts')
+  if (withApi && existsSync(apiMain)) {
+    const api = run(
+      'api',
+      'pnpm',
+      ['--filter', 'api', dev ? 'dev' : 'start'],
+      { ...env, PORT: String(apiPort), API_PORT: String(apiPort) },
+      repoDir,
+    )
+    api.exited.then((code) => log(`api exited with code ${code}`))
+    log(`api:      http://${host}:${apiPort} (apps/api)`)
+  }
+  log(`web:      http://${host}:${port}${dev ? ' (next dev)' : ''}`)
+  // Lets `pnpm --filter web warm` reach this stack (its in-memory Redis, its PGlite).
+  const stackFile = join(dataDir(), 'stack.json')
+  mkdirSync(dataDir(), { recursive: true })
+  writeFileSync(
+    stackFile,
+    JSON.stringify({
+      pid: process.pid,
+      webUrl: `http://${host}:${port}`,
+      warmToken: env.HOTPATH_WARM_TOKEN,
+    }),
+    { mode: 0o600 },
+  )
+  closers.push(async () => rmSync(stackFile, { force: true }))
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(0))
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  void shutdown(1)
+})

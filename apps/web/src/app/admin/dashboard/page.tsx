@@ -1,0 +1,109 @@
+import Link from 'next/link'
+import { Suspense } from 'react'
+import { getDashboardStats } from '@/lib/data/dashboard'
+import { param, type SearchParams } from '@/lib/page'
+import { requireAdmin } from '@/lib/session'
+import { CacheBadge } from '../../cache-badge'
+
+export const metadata = { title: 'Dashboard stats' }
+
+export default function AdminDashboardPage({ searchParams }: { searchParams: SearchParams }) {
+  return (
+    <>
+      <h1>Dashboard stats</h1>
+      <Suspense fallback={<p className="muted">Aggregating…</p>}>
+        <Stats searchParams={searchParams} />
+      </Suspense>
+    </>
+  )
+}
+
+async function Stats({ searchParams }: { searchParams: SearchParams }) {
+  await requireAdmin()
+  const fresh = param(await searchParams, 'fresh') === '1'
+  const stats = await getDashboardStats({ fresh })
+  const { totals, byPath, byDay, computedAt } = stats.value
+  const maxDay = Math.max(1, ...byDay.map((d) => d.views))
+  return (
+    <>
+      <p className="row">
+        {stats.cached ? (
+          <CacheBadge hit={stats.hit} ms={stats.ms} />
+        ) : (
+          <span className="badge status-red" data-cache="bypass">
+            uncached · {stats.ms.toFixed(1)} ms
+          </span>
+        )}
+        <span className="muted">
+          Computed at {computedAt}. Cached under <code>admin:dashboard:stats</code> with the
+          registry's TTL (120 s ± 10 %).
+        </span>
+        {fresh ? (
+          <Link prefetch={false} href="/admin/dashboard">
+            Use the cache
+          </Link>
+        ) : (
+          <Link prefetch={false} href="/admin/dashboard?fresh=1">
+            Aggregate without the cache
+          </Link>
+        )}
+      </p>
+      <div className="grid">
+        <section className="card">
+          <h2>Views (30 days)</h2>
+          <p style={{ fontSize: '1.8rem', margin: 0 }}>{totals.views.toLocaleString('en')}</p>
+        </section>
+        <section className="card">
+          <h2>Visitors</h2>
+          <p style={{ fontSize: '1.8rem', margin: 0 }}>{totals.users.toLocaleString('en')}</p>
+        </section>
+        <section className="card">
+          <h2>Average time on page</h2>
+          <p style={{ fontSize: '1.8rem', margin: 0 }}>{totals.avgMs} ms</p>
+        </section>
+      </div>
+      <h2>By page</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Path</th>
+            <th>Views</th>
+            <th>Visitors</th>
+            <th>Average</th>
+            <th>p95</th>
+          </tr>
+        </thead>
+        <tbody>
+          {byPath.map((row) => (
+            <tr key={row.path}>
+              <td>
+                <code>{row.path}</code>
+              </td>
+              <td>{row.views.toLocaleString('en')}</td>
+              <td>{row.users}</td>
+              <td>{row.avgMs} ms</td>
+              <td>{row.p95Ms} ms</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>By day</h2>
+      <svg
+        viewBox={`0 0 ${byDay.length * 12} 100`}
+        width="100%"
+        height="120"
+        role="img"
+        aria-label="Views per day"
+      >
+        {byDay.map((d, i) => {
+          const h = (d.views / maxDay) * 96
+          return (
+            <rect key={d.day} x={i * 12 + 1} y={100 - h} width={10} height={h} fill="var(--accent)">
+              <title>{`${d.day}: ${d.views} views`}</title>
+            </rect>
+          )
+        })}
+      </svg>
+    </>
+  )
+}

@@ -1,0 +1,35 @@
+import Link from 'next/link'
+import { Suspense } from 'react'
+import { signIn } from '@/lib/actions/auth'
+import type { SearchParams } from '@/lib/page'
+import { ErrorNotice } from '../error-notice'
+
+export const metadata = { title: 'Sign in' }
+
+export default function SignInPage({ searchParams }: { searchParams: SearchParams }) {
+  return (
+    <>
+      <h1>Sign in</h1>
+      <Suspense>
+        <ErrorNotice searchParams={searchParams} />
+      </Suspense>
+      <form action={signIn} className="stack">
+        <label>
+          Email
+          <input name="email" type="email" required autoComplete="email" />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" required autoComplete="current-password" />
+        </label>
+        <button type="submit">Sign in</button>
+      </form>
+      <p className="muted">
+        No account?{' '}
+        <Link prefetch={false} href="/sign-up">
+          Sign up
+        </Link>
+      </p>
+    </>
+  )
+}

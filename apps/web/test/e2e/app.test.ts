@@ -1,0 +1,207 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  assertChromium,
+  CHROMIUM,
+  type RunningStack,
+  resultsDir,
+  startStack,
+} from './stack-fixture'
+
+const EMAIL = 'ada@example.com'
+const PASSWORD = 'correct horse battery'
+
+describe('the reference app in Chromium, against next build + next start', () => {
+  let stack: RunningStack
+  let context: BrowserContext
+  let page: Page
+  let profile: string
+
+  async function shot(name: string) {
+    await page.screenshot({ path: join(resultsDir, `${name}.png`), fullPage: true })
+  }
+
+  async function go(path: string) {
+    await page.goto(`${stack.url}${path}`, { waitUntil: 'networkidle' })
+  }
+
+  async function signIn() {
+    await go('/sign-in')
+    await page.fill('input[name=email]', EMAIL)
+    await page.fill('input[name=password]', PASSWORD)
+    await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+  }
+
+  /** A second device: a session created over HTTP, returned as its Cookie header. */
+  async function signInElsewhere(): Promise<string> {
+    const response = await fetch(`${stack.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin: stack.url,
+        'user-agent': 'second-device',
+      },
+      body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
+    })
+    expect(response.status).toBe(200)
+    return response.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ')
+  }
+
+  async function sessionOf(cookie: string): Promise<unknown> {
+    const response = await fetch(`${stack.url}/api/auth/get-session`, { headers: { cookie } })
+    return response.json()
+  }
+
+  beforeAll(async () => {
+    assertChromium()
+    mkdirSync(resultsDir, { recursive: true })
+    stack = await startStack()
+    profile = mkdtempSync(join(tmpdir(), 'hotpath-chromium-'))
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1200, height: 900 },
+    })
+    page = context.pages()[0] ?? (await context.newPage())
+  })
+
+  afterAll(async () => {
+    // A failed run keeps the server's output next to the screenshots.
+    if (stack) writeFileSync(join(resultsDir, 'stack.log'), stack.log())
+    await context?.close()
+    await stack?.stop()
+    if (profile) rmSync(profile, { recursive: true, force: true })
+  })
+
+  test('sign up creates the first account, which lands on its account page', async () => {
+    await go('/sign-up')
+    await page.fill('input[name=name]', 'Ada')
+    await page.fill('input[name=email]', EMAIL)
+    await page.fill('input[name=password]', PASSWORD)
+    await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+    await expect.poll(() => page.textContent('[data-testid=email]')).toBe(EMAIL)
+    await shot('account')
+  })
+
+  test('sign out, then sign in with the same password', async () => {
+    await Promise.all([page.waitForURL('**/sign-in'), page.click('text=Sign out')])
+    // Signed out, the account page redirects (from inside its streamed Suspense boundary).
+    await go('/account')
+    await page.waitForURL('**/sign-in**')
+    await signIn()
+    expect(await page.textContent('[data-testid=email]')).toBe(EMAIL)
+  })
+
+  test('the health panel shows the cache green, with driver and breaker, and the database', async () => {
+    // Latency is measured per request; on a busy machine one PING can be slow, so look a few times.
+    let status: string | null = null
+    for (let attempt = 0; attempt < 5 && status !== 'green'; attempt++) {
+      await go('/admin')
+      status = await page.getAttribute('[data-testid=cache-card]', 'data-status')
+    }
+    expect(status).toBe('green')
+    const card = (await page.textContent('[data-testid=cache-card]')) ?? ''
+    expect(card).toContain('upstash')
+    expect(card).toContain('closed')
+    expect(await page.textContent('[data-testid=database-card]')).toContain('PGlite')
+    await shot('admin-health')
+  })
+
+  test('the dashboard stats are a miss, then a hit', async () => {
+    await go('/admin/dashboard')
+    const first = await page.getAttribute('[data-cache]', 'data-cache')
+    await go('/admin/dashboard')
+    expect(await page.getAttribute('[data-cache]', 'data-cache')).toBe('hit')
+    expect(first).toBe('miss')
+    await shot('admin-dashboard')
+  })
+
+  test('the product page is served from cache until an edit invalidates it', async () => {
+    await go('/products')
+    const renderedAt = await page.textContent('[data-testid=rendered-at]')
+    await go('/products')
+    expect(await page.textContent('[data-testid=rendered-at]')).toBe(renderedAt)
+    await go('/products/p-kettle/edit')
+    const name = `Kettle ${Date.now()}`
+    await page.fill('input[name=name]', name)
+    await Promise.all([page.waitForURL('**/products?**'), page.click('button[type=submit]')])
+    expect(await page.textContent('[data-product=p-kettle]')).toContain(name)
+    expect(await page.textContent('[data-testid=rendered-at]')).not.toBe(renderedAt)
+    await shot('products')
+  })
+
+  test('a second API-key regeneration the same day is refused with a clear message', async () => {
+    await go('/account')
+    await Promise.all([page.waitForURL('**/account?**'), page.click('text=Regenerate API key')])
+    expect(await page.textContent('[data-testid=api-key]')).toMatch(/^hp_/)
+    await page.click('text=Regenerate API key')
+    // The refusal arrives as a redirect to the same path with ?error=…
+    const alert = (await page.locator('p.notice.error').textContent({ timeout: 30_000 })) ?? ''
+    expect(alert).toContain('once per day')
+    expect(alert).toMatch(/Retry-After: 8\d{4} s/)
+    await shot('api-key-limited')
+    // The same limit for scripts: a 429 with the Retry-After header.
+    const response = await page.request.post(`${stack.url}/api/account/api-key`)
+    expect(response.status()).toBe(429)
+    expect(Number(response.headers()['retry-after'])).toBeGreaterThan(86_000)
+  })
+
+  test('my sessions lists both devices; revoking one ends it, signing out everywhere ends all', async () => {
+    const other = await signInElsewhere()
+    expect(await sessionOf(other)).not.toBeNull()
+    await go('/account/sessions')
+    expect(await page.locator('[data-testid=sessions] tbody tr').count()).toBe(2)
+    await shot('sessions')
+    await Promise.all([
+      page.waitForURL('**/account/sessions?**'),
+      page.click('[data-current=no] button:has-text("Revoke")'),
+    ])
+    expect(await page.locator('[data-testid=sessions] tbody tr').count()).toBe(1)
+    expect(await sessionOf(other)).toBeNull()
+    const third = await signInElsewhere()
+    await go('/account/sessions')
+    await Promise.all([page.waitForURL('**/sign-in**'), page.click('text=Sign out everywhere')])
+    expect(await sessionOf(third)).toBeNull()
+    await go('/account')
+    await page.waitForURL('**/sign-in**')
+  })
+
+  test('users in feature:new-dashboard:users are rewritten to /beta/dashboard', async () => {
+    await signIn()
+    await go('/dashboard')
+    expect(await page.textContent('[data-testid=dashboard-title]')).toBe('Dashboard')
+    await go('/account')
+    await page.check('input[name=enabled]')
+    await Promise.all([page.waitForURL('**/account?**'), page.click('text=Save')])
+    await go('/dashboard')
+    expect(new URL(page.url()).pathname).toBe('/dashboard')
+    expect(await page.textContent('[data-testid=dashboard-title]')).toBe('New dashboard (beta)')
+    await shot('beta-dashboard')
+  })
+
+  test('the key registry and the rate-limit chart render', async () => {
+    await go('/admin/keys')
+    const table = (await page.textContent('[data-testid=key-registry]')) ?? ''
+    expect(table).toContain('verify:email-change:{userId}')
+    expect(table).toContain('ratelimit:api-key-regen:{userId}')
+    await shot('key-registry')
+    await go('/admin/ratelimit')
+    expect(await page.locator('[data-testid=ratelimit-chart] rect').count()).toBeGreaterThan(0)
+    await shot('ratelimit-chart')
+  })
+})

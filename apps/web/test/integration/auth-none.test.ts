@@ -1,0 +1,3 @@
+import { authCases } from './auth-cases'
+
+authCases('none')

@@ -1,0 +1,3 @@
+import { dataCases } from './data-cases'
+
+dataCases('rest')

@@ -1,0 +1,74 @@
+export type CacheEventMap = {
+  hit: { key: string; namespace: string }
+  miss: {
+    key: string
+    namespace: string
+    reason: 'absent' | 'expired' | 'invalidated' | 'invalid' | 'error' | 'no-redis'
+  }
+  stale: { key: string; namespace: string }
+  /** A loader ran in this process. `cached` is false for an uncached null or a skipped write. */
+  load: { key: string; namespace: string; durationMs: number; cached: boolean }
+  /** Something failed and was served around; `operation` names what failed. */
+  error: { key?: string; namespace?: string; operation: string; error: unknown }
+  invalidate: { tags?: string[]; namespace?: string; keys?: number }
+}
+
+export type CacheEventName = keyof CacheEventMap
+export type CacheListener<E extends CacheEventName> = (event: CacheEventMap[E]) => void
+
+/**
+ * A tiny typed emitter rather than node:events, so the cache runs in edge runtimes.
+ * A throwing listener is isolated: it must not break the read that emitted the event.
+ */
+export class CacheEvents {
+  readonly #listeners = new Map<CacheEventName, Set<(event: never) => void>>()
+  readonly #debug: boolean
+
+  constructor(debug: boolean) {
+    this.#debug = debug
+  }
+
+  on<E extends CacheEventName>(name: E, listener: CacheListener<E>): () => void {
+    let set = this.#listeners.get(name)
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(name, set)
+    }
+    set.add(listener as (event: never) => void)
+    return () => {
+      set.delete(listener as (event: never) => void)
+    }
+  }
+
+  emit<E extends CacheEventName>(name: E, event: CacheEventMap[E]): void {
+    if (this.#debug) console.debug(`[hotpath:cache] ${name}`, describe(event))
+    const set = this.#listeners.get(name)
+    if (!set) return
+    for (const listener of set) {
+      try {
+        ;(listener as CacheListener<E>)(event)
+      } catch {}
+    }
+  }
+
+  /** True when someone listens or debug logging is on; lets the hot path skip building events. */
+  wants(name: CacheEventName): boolean {
+    return this.#debug || (this.#listeners.get(name)?.size ?? 0) > 0
+  }
+}
+
+function describe(event: object): string {
+  return Object.entries(event)
+    .map(([field, value]) => {
+      if (value instanceof Error) return `${field}=${value.name}: ${value.message}`
+      return `${field}=${typeof value === 'string' ? value : JSON.stringify(value)}`
+    })
+    .join(' ')
+}
+
+/** `LOG_LEVEL=debug` turns on one console.debug line per cache event. */
+export function debugFromEnv(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env
+  return env?.LOG_LEVEL?.toLowerCase() === 'debug'
+}

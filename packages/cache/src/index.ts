@@ -1,0 +1,23 @@
+export type {
+  CacheKey,
+  GetOptions,
+  GetOrSetOptions,
+  Loader,
+  LoaderContext,
+  SetOptions,
+  WarmEntry,
+  WarmOptions,
+  WarmResult,
+} from './cache'
+export { Cache, createCache } from './cache'
+export type { Duration } from './duration'
+export type { CacheErrorCode } from './errors'
+export { CacheError, errors } from './errors'
+export type { CacheEventMap, CacheEventName, CacheListener } from './events'
+export type { Lock, LockOptions } from './lock'
+export type { CacheOptions, CachePolicy } from './options'
+export { DEFAULT_POLICY } from './options'
+export type { SchemaLike } from './schema'
+export { scripts } from './scripts'
+export type { CacheCounters, CacheStats } from './stats'
+export type { Flags, Leaderboard, LeaderboardRow, StructureKey } from './structures'

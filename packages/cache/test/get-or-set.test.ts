@@ -1,0 +1,184 @@
+import { defineKeys, key } from '@hotpath/keys'
+import { describe, expect, test } from 'vitest'
+import { CacheError, createCache, errors } from '../src/index'
+import { range, redisFixture, runId, sleep, TARGETS } from './fixtures'
+
+const redis = redisFixture()
+
+/** A Standard Schema that accepts `{ n: number }` objects. */
+const numberBox = {
+  '~standard': {
+    version: 1 as const,
+    vendor: 'test',
+    validate: (value: unknown) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { n?: unknown }).n === 'number'
+        ? { value: value as { n: number } }
+        : { issues: [{ message: 'not a box' }] },
+  },
+}
+
+describe.each(TARGETS)('cache-aside on %s', (target) => {
+  test('getOrSet() loads on a miss and answers the next call from Redis', async () => {
+    const id = runId()
+    const cache = createCache({ redis: await redis.connect(target), prefix: id })
+    let runs = 0
+    const loader = () => {
+      runs++
+      return { at: new Date(0), tags: new Set(['a']) }
+    }
+    const first = await cache.getOrSet(`${id}:k`, loader)
+    const second = await cache.getOrSet(`${id}:k`, loader)
+    expect(runs).toBe(1)
+    expect(second).toEqual(first)
+    expect(second.at).toBeInstanceOf(Date)
+    expect(cache.stats().default).toMatchObject({ hits: 1, misses: 1, loaderRuns: 1 })
+  })
+
+  test('a null loader result is returned but not cached unless negativeTtl is set', async () => {
+    const id = runId()
+    const cache = createCache({ redis: await redis.connect(target), prefix: id })
+    let runs = 0
+    const loader = () => {
+      runs++
+      return null
+    }
+    await cache.getOrSet(`${id}:none`, loader)
+    await cache.getOrSet(`${id}:none`, loader)
+    expect(runs).toBe(2)
+    await cache.getOrSet(`${id}:neg`, loader, { negativeTtl: 60 })
+    expect(await cache.getOrSet(`${id}:neg`, loader, { negativeTtl: 60 })).toBeNull()
+    expect(runs).toBe(3)
+  })
+
+  test('the loader decides the ttl from the value it loaded', async () => {
+    const id = runId()
+    const client = await redis.connect(target)
+    const cache = createCache({ redis: client, prefix: id })
+    await cache.getOrSet(
+      `${id}:short`,
+      (ctx) => {
+        ctx.setTtl('1s')
+        return 'v'
+      },
+      { ttl: 3600 },
+    )
+    const pttl = await client.pttl(`${id}:short`)
+    expect(pttl).toBeGreaterThan(0)
+    expect(pttl).toBeLessThanOrEqual(1000)
+  })
+
+  test('set(), get(), delete() and getMany() see the same entries', async () => {
+    const id = runId()
+    const cache = createCache({ redis: await redis.connect(target), prefix: id })
+    expect(await cache.set(`${id}:a`, 1)).toBe(true)
+    expect(await cache.set(`${id}:b`, { two: 2 }, { ttl: '1m' })).toBe(true)
+    expect(await cache.get(`${id}:a`)).toBe(1)
+    expect(await cache.getMany([`${id}:a`, `${id}:missing`, `${id}:b`])).toEqual([
+      1,
+      undefined,
+      { two: 2 },
+    ])
+    expect(await cache.delete(`${id}:a`)).toBe(true)
+    expect(await cache.get(`${id}:a`)).toBeUndefined()
+  })
+
+  test('a value written by someone else is a miss, not a crash', async () => {
+    const id = runId()
+    const client = await redis.connect(target)
+    await client.set(`${id}:foreign`, 'not an entry')
+    const cache = createCache({ redis: client, prefix: id })
+    expect(await cache.getOrSet(`${id}:foreign`, () => 'loaded')).toBe('loaded')
+    expect(await cache.get(`${id}:foreign`)).toBe('loaded')
+  })
+
+  test('compressed entries are read back by a cache with compression off', async () => {
+    const id = runId()
+    const client = await redis.connect(target)
+    const writer = createCache({ redis: client, prefix: id, compression: { threshold: 100 } })
+    const big = { text: 'lorem ipsum '.repeat(500) }
+    await writer.set(`${id}:big`, big)
+    const raw = await client.get(`${id}:big`)
+    expect(raw?.[0]).toBe('Z')
+    expect(raw?.length).toBeLessThan(1000)
+    const reader = createCache({ redis: client, prefix: id })
+    expect(await reader.get(`${id}:big`)).toEqual(big)
+  })
+
+  test('a KeyRef brings its ttl, tags and schema, and names the stats namespace', async () => {
+    const id = runId()
+    const client = await redis.connect(target)
+    const registry = defineKeys(
+      { box: key('box:{id}', { ttl: '2m', tags: (p) => [`box:${p.id}`], schema: numberBox }) },
+      { prefix: id },
+    )
+    const cache = createCache({ redis: client, registry, prefix: id })
+    const ref = registry.keys.box({ id: '7' })
+    expect(await cache.getOrSet(ref, () => ({ n: 1 }))).toEqual({ n: 1 })
+    const pttl = await client.pttl(ref.key)
+    expect(pttl).toBeGreaterThan(100_000)
+    expect(pttl).toBeLessThanOrEqual(120_000)
+    await cache.invalidateTags(['box:7'])
+    expect(await cache.getOrSet(ref, () => ({ n: 2 }))).toEqual({ n: 2 })
+    expect(cache.stats().box).toMatchObject({ misses: 2, loaderRuns: 2 })
+    // A value that fails the schema (written by an older deploy, say) reads as a miss.
+    await cache.set(ref.key, { n: 'three' })
+    expect(await cache.get(ref)).toBeUndefined()
+    expect(await cache.getOrSet(ref, () => ({ n: 4 }))).toEqual({ n: 4 })
+  })
+
+  test('string keys are named by the registry for stats', async () => {
+    const id = runId()
+    const registry = defineKeys({ user: key('user:{userId}') }, { prefix: id })
+    const cache = createCache({ redis: await redis.connect(target), registry, prefix: id })
+    await cache.getOrSet(registry.keys.user({ userId: '1' }).key, () => 1)
+    await cache.getOrSet(`${id}:unregistered`, () => 1)
+    expect(Object.keys(cache.stats()).sort()).toEqual(['default', 'user'])
+  })
+})
+
+describe('without Redis', () => {
+  test('every read is a miss that calls the loader and every write is a no-op', async () => {
+    const cache = createCache({ redis: null })
+    let runs = 0
+    const loader = async () => {
+      runs++
+      await sleep(10)
+      return runs
+    }
+    expect(await cache.getOrSet('k', loader)).toBe(1)
+    expect(await cache.getOrSet('k', loader)).toBe(2)
+    // Concurrent callers still share one loader run.
+    const shared = await Promise.all(range(20).map(() => cache.getOrSet('k', loader)))
+    expect(new Set(shared)).toEqual(new Set([3]))
+    expect(await cache.set('k', 1)).toBe(false)
+    expect(await cache.get('k')).toBeUndefined()
+    expect(await cache.getMany(['a', 'b'])).toEqual([undefined, undefined])
+    expect(await cache.invalidateTags(['t'])).toBe(false)
+    expect(await cache.delete('k')).toBe(false)
+  })
+
+  test('a lock cannot be taken and says why', async () => {
+    const cache = createCache({ redis: null })
+    await expect(cache.acquireLock('r')).rejects.toMatchObject({ code: errors.E_LOCK_UNAVAILABLE })
+  })
+})
+
+describe('bad input', () => {
+  test.each([
+    ['a malformed ttl', { ttl: '5 minutes' }],
+    ['a negative grace', { grace: -1 }],
+    ['a jitter of 1 or more', { jitter: 1 }],
+  ])('%s is refused with E_INVALID_OPTION', async (_name, options) => {
+    const cache = createCache({ redis: null })
+    const error = await cache.getOrSet('k', () => 1, options).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(CacheError)
+    expect((error as CacheError).code).toBe(errors.E_INVALID_OPTION)
+  })
+
+  test('an empty key is refused', async () => {
+    const cache = createCache({ redis: null })
+    await expect(cache.get('')).rejects.toMatchObject({ code: errors.E_INVALID_OPTION })
+  })
+})

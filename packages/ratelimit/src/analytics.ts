@@ -1,0 +1,116 @@
+import type { RedisClient } from '@hotpath/redis'
+import type { RatelimitKeys } from './keys'
+
+export type AnalyticsOutcome = 'allowed' | 'blocked' | 'denied'
+
+/** One identifier's counts in one minute. */
+export type AnalyticsPoint = {
+  /** Start of the minute, unix ms. */
+  time: number
+  identifier: string
+  allowed: number
+  blocked: number
+  denied: number
+}
+
+export type AnalyticsQuery = {
+  /** Unix ms; the minute containing it is the first row. @default now − 60 minutes */
+  since?: number
+  /** Unix ms; the minute containing it is the last row. @default now */
+  until?: number
+  /** Only this identifier. @default every identifier */
+  identifier?: string
+}
+
+export type AnalyticsRedis = Pick<RedisClient, 'pipeline' | 'hgetall'>
+
+const MINUTE = 60_000
+/** A chart wider than a day is a dashboard's job; one call reads at most this many hashes. */
+export const MAX_ANALYTICS_MINUTES = 1440
+
+const FIELD: Record<AnalyticsOutcome, string> = { allowed: 'a', blocked: 'b', denied: 'd' }
+
+/**
+ * Per-minute counters, one hash per minute with a field per identifier and outcome.
+ * Writes are batched per event-loop turn and sent as one pipeline after limit() has
+ * answered: the request path never waits on them (they are in `pending`).
+ */
+export class AnalyticsRecorder {
+  readonly #redis: AnalyticsRedis
+  readonly #keys: RatelimitKeys['keys']
+  readonly #retentionMs: number
+  #batch = new Map<number, Map<string, number>>()
+  #flushing: Promise<void> | undefined
+
+  constructor(redis: AnalyticsRedis, keys: RatelimitKeys['keys'], retentionMs: number) {
+    this.#redis = redis
+    this.#keys = keys
+    this.#retentionMs = retentionMs
+  }
+
+  record(identifier: string, outcome: AnalyticsOutcome, now: number): Promise<void> {
+    const minute = Math.floor(now / MINUTE)
+    let fields = this.#batch.get(minute)
+    if (!fields) {
+      fields = new Map()
+      this.#batch.set(minute, fields)
+    }
+    const field = `${FIELD[outcome]}:${identifier}`
+    fields.set(field, (fields.get(field) ?? 0) + 1)
+    this.#flushing ??= new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() =>
+      this.#flush(),
+    )
+    return this.#flushing
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#batch
+    this.#batch = new Map()
+    this.#flushing = undefined
+    const commands: [string, ...(string | number)[]][] = []
+    for (const [minute, fields] of batch) {
+      const key = this.#keys.analytics({ minute: String(minute) }).key
+      for (const [field, count] of fields) commands.push(['HINCRBY', key, field, count])
+      commands.push(['PEXPIRE', key, this.#retentionMs])
+    }
+    try {
+      await this.#redis.pipeline(commands)
+    } catch (error) {
+      // Analytics must never fail a request; the counts of this batch are lost.
+      console.warn('@hotpath/ratelimit: analytics write failed', error)
+    }
+  }
+
+  async read(query: AnalyticsQuery = {}): Promise<AnalyticsPoint[]> {
+    const until = Math.floor((query.until ?? Date.now()) / MINUTE)
+    const since = Math.max(
+      Math.floor((query.since ?? until * MINUTE - 60 * MINUTE) / MINUTE),
+      until - MAX_ANALYTICS_MINUTES + 1,
+    )
+    const minutes: number[] = []
+    for (let m = since; m <= until; m++) minutes.push(m)
+    const hashes = await Promise.all(
+      minutes.map((m) => this.#redis.hgetall(this.#keys.analytics({ minute: String(m) }).key)),
+    )
+    const points: AnalyticsPoint[] = []
+    hashes.forEach((hash, index) => {
+      const time = (minutes[index] ?? 0) * MINUTE
+      const byIdentifier = new Map<string, AnalyticsPoint>()
+      for (const [field, value] of Object.entries(hash)) {
+        const identifier = field.slice(2)
+        if (query.identifier !== undefined && identifier !== query.identifier) continue
+        let point = byIdentifier.get(identifier)
+        if (!point) {
+          point = { time, identifier, allowed: 0, blocked: 0, denied: 0 }
+          byIdentifier.set(identifier, point)
+        }
+        const count = Number(value)
+        if (field.startsWith('a:')) point.allowed += count
+        else if (field.startsWith('b:')) point.blocked += count
+        else if (field.startsWith('d:')) point.denied += count
+      }
+      points.push(...byIdentifier.values())
+    })
+    return points
+  }
+}

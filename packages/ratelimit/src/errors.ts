@@ -1,0 +1,47 @@
+/**
+ * Stable error codes. Bad input throws a `RatelimitError`; an expected outcome (a refusal,
+ * Redis being down) is data in the `limit()` result, never an exception.
+ */
+export const errors = {
+  /** A duration such as `'10 s'` could not be parsed, or is below 1 ms. */
+  E_DURATION_INVALID: 'E_DURATION_INVALID',
+  /** A limit, token count or refill rate is not a positive integer. */
+  E_LIMIT_INVALID: 'E_LIMIT_INVALID',
+  /** `rate` is not an integer. */
+  E_RATE_INVALID: 'E_RATE_INVALID',
+  /** The identifier is empty or not a string. */
+  E_IDENTIFIER_INVALID: 'E_IDENTIFIER_INVALID',
+  /** A timeout is not a positive number. */
+  E_TIMEOUT_INVALID: 'E_TIMEOUT_INVALID',
+  /** An option is missing or has the wrong shape (e.g. no `redis`, an unknown `failureMode`). */
+  E_OPTION_INVALID: 'E_OPTION_INVALID',
+  /** A trusted-proxy entry is not an IP address or CIDR range. */
+  E_PROXY_INVALID: 'E_PROXY_INVALID',
+  /**
+   * The middleware could not tell who the client is: no connection address and no `key`.
+   * Sharing one bucket among all unknown clients would be a silent outage, so this throws.
+   */
+  E_CLIENT_UNKNOWN: 'E_CLIENT_UNKNOWN',
+  /** Redis answered the script with something that is not the documented reply shape. */
+  E_REPLY_INVALID: 'E_REPLY_INVALID',
+} as const
+
+export type RatelimitErrorCode = (typeof errors)[keyof typeof errors]
+
+const BRAND = Symbol.for('hotpath.RatelimitError')
+
+export class RatelimitError extends Error {
+  readonly code: RatelimitErrorCode
+  readonly [BRAND] = true
+
+  constructor(code: RatelimitErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'RatelimitError'
+    this.code = code
+  }
+
+  // The ESM and CJS builds each carry a copy of this class; instanceof must hold across both.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && BRAND in value
+  }
+}

@@ -1,0 +1,38 @@
+import { defineKeys, key } from '@hotpath/keys'
+
+/**
+ * Every key this package writes. The identifier is the cluster hash tag, so the keys one
+ * script touches (current and previous window, the dynamic limit) share a slot.
+ */
+export function ratelimitKeys(prefix: string) {
+  return defineKeys(
+    {
+      fixedWindow: key('fw:{identifier}:{window}', {
+        slot: 'identifier',
+        description: 'fixed-window counter, one per window number',
+      }),
+      slidingWindow: key('sw:{identifier}:{window}', {
+        slot: 'identifier',
+        description: 'sliding-window counter, one per window number',
+      }),
+      tokenBucket: key('tb:{identifier}', {
+        slot: 'identifier',
+        description: 'token bucket: hash of refilledAt and tokens',
+      }),
+      slidingLog: key('sl:{identifier}', {
+        slot: 'identifier',
+        description: 'sliding log: sorted set of admitted requests scored by time',
+      }),
+      dynamicLimit: key('limit:{identifier}', {
+        slot: 'identifier',
+        description: 'per-identifier limit set with setDynamicLimit()',
+      }),
+      analytics: key('analytics:{minute}', {
+        description: 'per-minute hash of allowed/blocked/denied counts per identifier',
+      }),
+    },
+    { prefix },
+  )
+}
+
+export type RatelimitKeys = ReturnType<typeof ratelimitKeys>

@@ -1,0 +1,516 @@
+import { type RedisClient, RedisError } from '@hotpath/redis'
+import {
+  fixedWindow,
+  type Limiter,
+  plan,
+  slidingLogs,
+  slidingWindow,
+  tokenBucket,
+  usageKeys,
+} from './algorithms'
+import { type AnalyticsPoint, type AnalyticsQuery, AnalyticsRecorder } from './analytics'
+import { evalScript, ScriptBatcher } from './batch'
+import { type Duration, toMs } from './duration'
+import { EphemeralCache } from './ephemeral-cache'
+import { errors, RatelimitError } from './errors'
+import { type RatelimitKeys, ratelimitKeys } from './keys'
+
+/** The part of a hotpath `RedisClient` this package uses. Any driver satisfies it. */
+export type RatelimitRedis = Pick<
+  RedisClient,
+  'driver' | 'eval' | 'evalsha' | 'get' | 'set' | 'del' | 'pipeline' | 'hgetall'
+>
+
+export type FailureMode = 'open' | 'closed'
+
+export type AnalyticsOptions = {
+  /** How long per-minute counters are kept. @default '7 d' */
+  retention?: Duration | number
+}
+
+export type RatelimitOptions = {
+  /** A hotpath Redis client: `createTcpRedis`, `createUpstashRedis`, `createMemoryRedis`. */
+  redis: RatelimitRedis
+  /** `Ratelimit.fixedWindow(…)`, `.slidingWindow(…)`, `.tokenBucket(…)` or `.slidingLogs(…)`. */
+  limiter: Limiter
+  /**
+   * Prefix of every key, through the @hotpath/keys registry.
+   * @default 'ratelimit', after `HOTPATH_KEY_PREFIX` when that is set
+   */
+  prefix?: string
+  /**
+   * Identifiers known to be blocked are refused without a Redis call until their reset.
+   * Pass your own Map to share it, or `false` to disable. @default new Map()
+   */
+  ephemeralCache?: Map<string, number> | false
+  /** Milliseconds to wait for Redis before `failureMode` decides; 0 waits forever. @default 5000 */
+  timeout?: number
+  /**
+   * What limit() answers when Redis is down, errors or exceeds `timeout`. `'open'` admits the
+   * request (availability first), `'closed'` refuses it (protection first); either way
+   * `reason` says why. Open is the default because a rate limiter that takes the site down
+   * with Redis is usually the worse outage; choose closed for login, signup, payment and
+   * other abuse-sensitive routes. @default 'open'
+   */
+  failureMode?: FailureMode
+  /** Per-minute counters per identifier, written off the request path. @default false */
+  analytics?: boolean | AnalyticsOptions
+  /**
+   * Read a per-identifier limit from Redis (set with `setDynamicLimit`) inside the same script:
+   * no extra round trip. @default false
+   */
+  dynamicLimits?: boolean
+  /**
+   * Values refused locally without a Redis call: matched against the identifier and the
+   * `ip`, `userAgent` and `country` passed to limit(). @default none
+   */
+  denyList?: Iterable<string> | ((value: string) => boolean)
+  /**
+   * Send the scripts of concurrent limit() calls made in the same microtask turn as one
+   * pipeline (one HTTP request over REST). Still at most one round trip per call.
+   * @default true for the upstash (HTTP) driver, false for tcp and memory
+   */
+  autoPipeline?: boolean
+}
+
+export type LimitOptions = {
+  /** Cost of this request; negative refunds. @default 1 */
+  rate?: number
+  /**
+   * The limit for this call (e.g. from the caller's plan/tier); replaces the limiter's tokens
+   * (max tokens for the token bucket). A dynamic limit set in Redis still wins.
+   * @default the limiter's
+   */
+  limit?: number
+  ip?: string
+  userAgent?: string
+  country?: string
+  geo?: { ip?: string; country?: string; city?: string; region?: string }
+}
+
+export type RatelimitReason = 'timeout' | 'cacheBlock' | 'denyList' | 'error'
+
+export type RatelimitResponse = {
+  /** Whether the request may pass. */
+  success: boolean
+  /** The limit that applied (dynamic and per-call limits included). */
+  limit: number
+  /** Requests left after this one. */
+  remaining: number
+  /**
+   * Unix ms. Refused: the earliest time the same request would be admitted. Admitted: when the
+   * window ends (fixed and sliding window), the next refill (token bucket), or when the
+   * oldest logged request leaves the window (sliding log).
+   */
+  reset: number
+  /** Background work (analytics). On edge runtimes pass it to `waitUntil`. Never rejects. */
+  pending: Promise<unknown>
+  /** Set when Redis was not asked or did not decide. */
+  reason?: RatelimitReason
+  /** With `reason: 'denyList'`: the value that matched. */
+  deniedValue?: string
+  /** With `reason: 'timeout' | 'error'`: what went wrong. */
+  error?: unknown
+}
+
+export type RemainingResponse = { remaining: number; reset: number; limit: number }
+
+function defaultPrefix(): string {
+  // the environment prefix that @hotpath/keys applies to every registry, kept in front of ours
+  const env = typeof process === 'object' ? process.env?.HOTPATH_KEY_PREFIX : undefined
+  return env ? `${env.replace(/:+$/, '')}:ratelimit` : 'ratelimit'
+}
+
+const DEFAULTS = {
+  timeout: 5000,
+  failureMode: 'open',
+  analytics: false,
+  dynamicLimits: false,
+} as const satisfies Partial<RatelimitOptions>
+
+const ANALYTICS_RETENTION: Duration = '7 d'
+/** A failed call tells clients to come back soon: Redis may be back in a second. */
+const FAILURE_RETRY_MS = 1000
+
+const resolved: Promise<unknown> = Promise.resolve()
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8))
+  let id = ''
+  for (const byte of bytes) id += byte.toString(16).padStart(2, '0')
+  return id
+}
+
+function parseReply(
+  reply: unknown,
+): [allowed: boolean, remaining: number, reset: number, limit: number] {
+  if (Array.isArray(reply) && reply.length === 4) {
+    const [allowed, remaining, reset, limit] = reply.map(Number)
+    if (
+      Number.isFinite(allowed) &&
+      Number.isFinite(remaining) &&
+      Number.isFinite(reset) &&
+      Number.isFinite(limit)
+    ) {
+      return [allowed === 1, remaining as number, reset as number, limit as number]
+    }
+  }
+  throw new RatelimitError(
+    errors.E_REPLY_INVALID,
+    `The rate limit script answered ${JSON.stringify(reply)}; expected [allowed, remaining, reset, limit]`,
+  )
+}
+
+class TimeoutSignal {
+  constructor(readonly ms: number) {}
+}
+
+/**
+ * Rate limiting with one Redis round trip per limit(), API-compatible with @upstash/ratelimit.
+ *
+ * @example
+ * const ratelimit = new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(10, '10 s') })
+ * const { success } = await ratelimit.limit(userId)
+ */
+export class Ratelimit {
+  static fixedWindow = fixedWindow
+  static slidingWindow = slidingWindow
+  static tokenBucket = tokenBucket
+  static slidingLogs = slidingLogs
+
+  readonly limiter: Limiter
+  readonly prefix: string
+  readonly failureMode: FailureMode
+  readonly timeout: number
+  readonly #redis: RatelimitRedis
+  readonly #keys: RatelimitKeys['keys']
+  readonly #cache: EphemeralCache | undefined
+  readonly #analytics: AnalyticsRecorder | undefined
+  readonly #dynamicLimits: boolean
+  readonly #denied: ((value: string) => boolean) | undefined
+  readonly #batcher: ScriptBatcher | undefined
+
+  constructor(options: RatelimitOptions) {
+    // an explicit `undefined` means "the default", as in @upstash/ratelimit
+    const given = Object.fromEntries(
+      Object.entries(options).filter(([, value]) => value !== undefined),
+    ) as RatelimitOptions
+    const config = { ...DEFAULTS, prefix: defaultPrefix(), ...given } satisfies RatelimitOptions
+    if (!config.redis || typeof config.redis.evalsha !== 'function') {
+      throw new RatelimitError(
+        errors.E_OPTION_INVALID,
+        'Ratelimit needs `redis`: a hotpath RedisClient',
+      )
+    }
+    if (!config.limiter || typeof config.limiter.algorithm !== 'string') {
+      throw new RatelimitError(
+        errors.E_OPTION_INVALID,
+        'Ratelimit needs `limiter`, e.g. Ratelimit.slidingWindow(10, "10 s")',
+      )
+    }
+    if (config.failureMode !== 'open' && config.failureMode !== 'closed') {
+      throw new RatelimitError(
+        errors.E_OPTION_INVALID,
+        `failureMode must be 'open' or 'closed', got ${JSON.stringify(config.failureMode)}`,
+      )
+    }
+    if (!(Number.isFinite(config.timeout) && config.timeout >= 0)) {
+      throw new RatelimitError(
+        errors.E_TIMEOUT_INVALID,
+        `timeout must be >= 0 ms, got ${config.timeout}`,
+      )
+    }
+    this.limiter = config.limiter
+    this.prefix = config.prefix
+    this.failureMode = config.failureMode
+    this.timeout = config.timeout
+    this.#redis = config.redis
+    this.#keys = ratelimitKeys(config.prefix).keys
+    this.#dynamicLimits = config.dynamicLimits
+    this.#cache =
+      config.ephemeralCache === false
+        ? undefined
+        : new EphemeralCache(config.ephemeralCache ?? new Map())
+    this.#analytics = config.analytics
+      ? new AnalyticsRecorder(
+          config.redis,
+          this.#keys,
+          toMs(
+            (typeof config.analytics === 'object' ? config.analytics.retention : undefined) ??
+              ANALYTICS_RETENTION,
+          ),
+        )
+      : undefined
+    this.#batcher =
+      (config.autoPipeline ?? config.redis.driver === 'upstash')
+        ? new ScriptBatcher(config.redis)
+        : undefined
+    const denyList = config.denyList
+    if (typeof denyList === 'function') this.#denied = denyList
+    else if (denyList) {
+      const set = new Set(denyList)
+      this.#denied = (value) => set.has(value)
+    }
+  }
+
+  /**
+   * Counts one request (or `rate`) against `identifier`. One Redis round trip; none when the
+   * ephemeral cache or the deny list already knows the answer. Never throws for Redis
+   * failures: `failureMode` decides and `reason` says so.
+   */
+  limit = async (identifier: string, options: LimitOptions = {}): Promise<RatelimitResponse> => {
+    const now = Date.now()
+    checkIdentifier(identifier)
+    const rate = options.rate ?? 1
+    if (!Number.isInteger(rate)) {
+      throw new RatelimitError(errors.E_RATE_INVALID, `rate must be an integer, got ${rate}`)
+    }
+    const tokens = this.#tokens(options.limit)
+
+    const deniedValue = this.#deniedValue(identifier, options)
+    if (deniedValue !== undefined) {
+      return this.#record(identifier, 'denied', now, {
+        success: false,
+        limit: tokens,
+        remaining: 0,
+        reset: now + this.limiter.windowMs,
+        pending: resolved,
+        reason: 'denyList',
+        deniedValue,
+      })
+    }
+
+    const cacheId = this.#cacheId(identifier)
+    if (this.#cache && rate > 0) {
+      const reset = this.#cache.blockedUntil(cacheId, now)
+      if (reset > 0) {
+        return this.#record(identifier, 'blocked', now, {
+          success: false,
+          limit: tokens,
+          remaining: 0,
+          reset,
+          pending: resolved,
+          reason: 'cacheBlock',
+        })
+      }
+    }
+
+    let reply: unknown
+    try {
+      reply = await this.#run(identifier, now, tokens, rate, false)
+    } catch (error) {
+      if (error instanceof RatelimitError) throw error
+      const response = this.#failure(error, tokens, now)
+      return this.#record(identifier, response.success ? 'allowed' : 'blocked', now, response)
+    }
+    const [success, remaining, reset, limit] = parseReply(reply)
+    if (this.#cache) {
+      if (!success) this.#cache.block(cacheId, reset, now)
+      else if (rate < 0) this.#cache.unblock(cacheId)
+    }
+    return this.#record(identifier, success ? 'allowed' : 'blocked', now, {
+      success,
+      limit,
+      remaining,
+      reset,
+      pending: resolved,
+    })
+  }
+
+  /**
+   * Calls limit() until it admits the request or `timeout` ms have passed, sleeping until each
+   * refusal's `reset` in between.
+   */
+  blockUntilReady = async (identifier: string, timeout: number): Promise<RatelimitResponse> => {
+    if (!(typeof timeout === 'number' && timeout > 0)) {
+      throw new RatelimitError(
+        errors.E_TIMEOUT_INVALID,
+        `timeout must be a positive number, got ${timeout}`,
+      )
+    }
+    const deadline = Date.now() + timeout
+    for (;;) {
+      const response = await this.limit(identifier)
+      const now = Date.now()
+      if (response.success || response.reason === 'denyList' || now >= deadline) return response
+      const wait = Math.min(response.reset, deadline) - now
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, wait)))
+    }
+  }
+
+  /**
+   * What limit() would answer now, without consuming: `remaining` before any request, `reset`
+   * as a refused request would see it when nothing is left. Throws `RedisError` when Redis fails.
+   */
+  getRemaining = async (
+    identifier: string,
+    options: Pick<LimitOptions, 'limit'> = {},
+  ): Promise<RemainingResponse> => {
+    checkIdentifier(identifier)
+    const reply = await this.#run(identifier, Date.now(), this.#tokens(options.limit), 1, true)
+    const [, remaining, reset, limit] = parseReply(reply)
+    return { remaining, reset, limit }
+  }
+
+  /** Forgets the identifier's usage, in Redis and in the ephemeral cache. */
+  resetUsedTokens = async (identifier: string): Promise<void> => {
+    checkIdentifier(identifier)
+    this.#cache?.unblock(this.#cacheId(identifier))
+    await this.#redis.del(...usageKeys(this.limiter, this.#keys, identifier, Date.now()))
+  }
+
+  /**
+   * Sets (or with `false` removes) the limit of one identifier, read by the limit script in
+   * the same round trip. Needs `dynamicLimits: true`.
+   */
+  setDynamicLimit = async (options: {
+    identifier: string
+    limit: number | false
+  }): Promise<void> => {
+    this.#requireDynamicLimits('setDynamicLimit')
+    checkIdentifier(options.identifier)
+    const key = this.#keys.dynamicLimit({ identifier: options.identifier }).key
+    this.#cache?.unblock(this.#cacheId(options.identifier))
+    if (options.limit === false) {
+      await this.#redis.del(key)
+      return
+    }
+    if (!Number.isInteger(options.limit) || options.limit < 0) {
+      throw new RatelimitError(
+        errors.E_LIMIT_INVALID,
+        `A dynamic limit must be a non-negative integer, got ${options.limit}`,
+      )
+    }
+    await this.#redis.set(key, String(options.limit))
+  }
+
+  getDynamicLimit = async (options: {
+    identifier: string
+  }): Promise<{ dynamicLimit: number | null }> => {
+    this.#requireDynamicLimits('getDynamicLimit')
+    checkIdentifier(options.identifier)
+    const value = await this.#redis.get(
+      this.#keys.dynamicLimit({ identifier: options.identifier }).key,
+    )
+    return { dynamicLimit: value === null ? null : Number(value) }
+  }
+
+  /**
+   * Per-minute counts per identifier for a chart, oldest first. At most 1440 minutes per call.
+   * Needs `analytics` enabled.
+   */
+  getAnalytics = async (query: AnalyticsQuery = {}): Promise<AnalyticsPoint[]> => {
+    if (!this.#analytics) {
+      throw new RatelimitError(errors.E_OPTION_INVALID, 'getAnalytics() needs `analytics: true`')
+    }
+    return this.#analytics.read(query)
+  }
+
+  #tokens(limit: number | undefined): number {
+    if (limit === undefined) return this.limiter.tokens
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new RatelimitError(
+        errors.E_LIMIT_INVALID,
+        `limit must be a non-negative integer, got ${limit}`,
+      )
+    }
+    return limit
+  }
+
+  #cacheId(identifier: string): string {
+    return `${this.prefix}\u0000${identifier}`
+  }
+
+  #deniedValue(identifier: string, options: LimitOptions): string | undefined {
+    const denied = this.#denied
+    if (!denied) return undefined
+    for (const value of [
+      identifier,
+      options.ip ?? options.geo?.ip,
+      options.userAgent,
+      options.country ?? options.geo?.country,
+    ]) {
+      if (value && denied(value)) return value
+    }
+    return undefined
+  }
+
+  async #run(identifier: string, now: number, tokens: number, rate: number, peek: boolean) {
+    const requestId = this.limiter.algorithm === 'slidingLogs' ? randomId() : ''
+    const call = plan(this.limiter, this.#keys, identifier, now, requestId)
+    const keys = this.#dynamicLimits
+      ? [...call.keys, this.#keys.dynamicLimit({ identifier }).key]
+      : call.keys
+    const args = [
+      tokens,
+      this.limiter.windowMs,
+      now,
+      rate,
+      peek ? '1' : '0',
+      this.#dynamicLimits ? '1' : '0',
+      call.extra,
+    ]
+    const running = this.#batcher
+      ? this.#batcher.run(call.script, keys, args)
+      : evalScript(this.#redis, call.script, keys, args)
+    if (this.timeout === 0) return running
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      return await Promise.race([
+        running,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new TimeoutSignal(this.timeout)), this.timeout)
+        }),
+      ])
+    } finally {
+      clearTimeout(timer)
+      // A late failure after the timeout decided must not surface as unhandled.
+      running.catch(() => {})
+    }
+  }
+
+  #failure(error: unknown, tokens: number, now: number): RatelimitResponse {
+    const timedOut =
+      error instanceof TimeoutSignal || (error instanceof RedisError && error.code === 'E_TIMEOUT')
+    return {
+      success: this.failureMode === 'open',
+      limit: tokens,
+      remaining: 0,
+      reset: now + FAILURE_RETRY_MS,
+      pending: resolved,
+      reason: timedOut ? 'timeout' : 'error',
+      error:
+        error instanceof TimeoutSignal
+          ? new RedisError(
+              'E_TIMEOUT',
+              `Redis did not answer the rate limit script within ${error.ms} ms`,
+            )
+          : error,
+    }
+  }
+
+  #record(
+    identifier: string,
+    outcome: 'allowed' | 'blocked' | 'denied',
+    now: number,
+    response: RatelimitResponse,
+  ): RatelimitResponse {
+    if (this.#analytics) response.pending = this.#analytics.record(identifier, outcome, now)
+    return response
+  }
+
+  #requireDynamicLimits(method: string): void {
+    if (!this.#dynamicLimits) {
+      throw new RatelimitError(errors.E_OPTION_INVALID, `${method}() needs \`dynamicLimits: true\``)
+    }
+  }
+}
+
+function checkIdentifier(identifier: string): void {
+  if (typeof identifier !== 'string' || identifier.length === 0) {
+    throw new RatelimitError(
+      errors.E_IDENTIFIER_INVALID,
+      `The identifier must be a non-empty string, got ${JSON.stringify(identifier)}`,
+    )
+  }
+}

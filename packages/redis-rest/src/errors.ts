@@ -1,0 +1,31 @@
+/** Stable codes of the errors `@hotpath/redis-rest` throws or answers with. */
+export const errors = {
+  /** Options or CLI flags are missing or invalid (no token, bad Redis URL, bad limit). */
+  E_CONFIG_INVALID: 'E_CONFIG_INVALID',
+  /** Redis could not be reached or the connection failed mid-request (HTTP 503). */
+  E_BACKEND_UNAVAILABLE: 'E_BACKEND_UNAVAILABLE',
+  /** Redis did not answer within `requestTimeoutMs` (HTTP 504). */
+  E_TIMEOUT: 'E_TIMEOUT',
+  /** The server is shutting down and refuses new requests (HTTP 503). */
+  E_CLOSED: 'E_CLOSED',
+} as const
+
+export type RestErrorCode = (typeof errors)[keyof typeof errors]
+
+export class RestServerError extends Error {
+  override readonly name = 'RestServerError'
+  readonly code: RestErrorCode
+
+  constructor(code: RestErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/**
+ * A reply error from Redis (`ERR …`, `WRONGTYPE …`, `NOSCRIPT …`). Internal: it becomes an
+ * `{ "error": … }` body, never an exception a library user sees.
+ */
+export class CommandError extends Error {
+  override readonly name = 'CommandError'
+}

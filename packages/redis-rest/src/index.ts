@@ -1,0 +1,6 @@
+export { DEFAULT_DENY_LIST } from './commands'
+export type { RestErrorCode } from './errors'
+export { errors, RestServerError } from './errors'
+export type { RedisTarget, RestLogger, RestServerOptions } from './options'
+export type { RestServer } from './server'
+export { createRestServer } from './server'

@@ -1,0 +1,72 @@
+import { registerRedisContractSuite } from '@hotpath/redis/testing'
+import { createUpstashRedis } from '@hotpath/redis/upstash'
+import { redisTargets } from '@hotpath/test-redis'
+import { afterAll, describe, expect, it } from 'vitest'
+import { type RunningRestServer, startRestServer } from '../src/node'
+import { TOKEN } from './fixtures'
+
+// The upstash driver (the real @upstash/redis SDK) through this server, once in front of
+// the harness's redis-server and once in front of the in-process memory backend.
+const servers: RunningRestServer[] = []
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()))
+})
+
+async function throughServer(redis: string) {
+  const server = await startRestServer({ redis, token: TOKEN, port: 0 })
+  servers.push(server)
+  // Behaviour, not latency: a generous timeout keeps a loaded CI machine from failing it.
+  return createUpstashRedis({ url: server.url, token: TOKEN, timeoutMs: 5000 })
+}
+
+// A REST server that answered once, then went away.
+async function stoppedServerClient() {
+  const server = await startRestServer({ redis: 'memory://', token: TOKEN, port: 0 })
+  // The first request loads the memory backend; keep that out of the client's 300 ms.
+  await fetch(`${server.url}/ping`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  const client = createUpstashRedis({ url: server.url, token: TOKEN, timeoutMs: 300, retries: 0 })
+  await client.ping()
+  await server.close()
+  return client
+}
+
+registerRedisContractSuite(
+  'upstash via redis-rest (redis-server)',
+  () => throughServer(redisTargets().standalone.url),
+  {
+    unreachable: stoppedServerClient,
+  },
+)
+
+registerRedisContractSuite('upstash via redis-rest (memory://)', () => throughServer('memory://'), {
+  unreachable: stoppedServerClient,
+})
+
+describe('the hotpath upstash driver through redis-rest', () => {
+  it('sends commands issued in one tick as one HTTP request, each settling on its own', async () => {
+    const server = await startRestServer({
+      redis: redisTargets().standalone.url,
+      token: TOKEN,
+      port: 0,
+    })
+    servers.push(server)
+    const client = createUpstashRedis({ url: server.url, token: TOKEN })
+    const prefix = `batch:${Date.now()}`
+    await client.set(`${prefix}:k`, 'v')
+    await client.hset(`${prefix}:h`, { f: '1' })
+    const before = server.requests
+    const replies = await Promise.allSettled([
+      ...Array.from({ length: 98 }, () => client.get(`${prefix}:k`)),
+      client.incr(`${prefix}:h`),
+      client.hget(`${prefix}:h`, 'f'),
+    ])
+    expect(server.requests - before).toBe(1)
+    expect(replies.slice(0, 98).every((r) => r.status === 'fulfilled' && r.value === 'v')).toBe(
+      true,
+    )
+    expect(replies[98]).toMatchObject({ status: 'rejected', reason: { code: 'E_COMMAND' } })
+    expect(replies[99]).toEqual({ status: 'fulfilled', value: '1' })
+    expect(client.breaker).toBe('closed')
+    await client.close()
+  })
+})

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto'
+import { redisTargets } from '@hotpath/test-redis'
+import { type StartRestServerOptions, startRestServer } from '../src/node'
+
+export const TOKEN = 'test-token-read-write'
+export const READ_ONLY_TOKEN = 'test-token-read-only'
+
+/** A REST server on a free port, in front of the shared standalone Redis unless told otherwise. */
+export async function restServer(options: Partial<StartRestServerOptions> = {}) {
+  const server = await startRestServer({
+    redis: redisTargets().standalone.url,
+    token: TOKEN,
+    readOnlyToken: READ_ONLY_TOKEN,
+    port: 0,
+    ...options,
+  })
+  return Object.assign(server, { [Symbol.asyncDispose]: () => server.close() })
+}
+
+/** A key prefix private to one test, so tests can share the harness's Redis. */
+export function keyPrefix(): string {
+  return `rest-test:${randomUUID()}:`
+}
+
+type CallOptions = {
+  token?: string | null
+  base64?: boolean
+  method?: string
+  body?: BodyInit
+  headers?: Record<string, string>
+}
+
+/** One raw HTTP request, as a client without the SDK would send it. */
+export async function call(baseUrl: string, path: string, options: CallOptions = {}) {
+  const headers: Record<string, string> = { ...options.headers }
+  const token = options.token === undefined ? TOKEN : options.token
+  if (token !== null) headers.authorization = `Bearer ${token}`
+  if (options.base64) headers['upstash-encoding'] = 'base64'
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: options.method ?? 'POST',
+    headers,
+    ...(options.body === undefined ? {} : { body: options.body }),
+  })
+  const text = await response.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status: response.status, headers: response.headers, text, json }
+}
+
+/** POST / with a JSON command. */
+export function command(baseUrl: string, args: unknown[], options: CallOptions = {}) {
+  return call(baseUrl, '/', { ...options, body: JSON.stringify(args) })
+}

@@ -1,0 +1,332 @@
+import { isIdempotent } from './commands'
+import { Emitter } from './emitter'
+import { errors, RedisError } from './errors'
+import {
+  toNumber,
+  toNumberOrNull,
+  toRecord,
+  toStringOrNull,
+  toStrings,
+  toZMembers,
+} from './replies'
+import { Resilience, type ResilienceOptions } from './resilience'
+import {
+  type Counters,
+  debugFromEnv,
+  nextUtcMidnight,
+  registerCounters,
+  snapshot,
+  utcDay,
+} from './stats'
+import type { Sender, Transport } from './transports/transport'
+import type {
+  BreakerState,
+  ClientEvents,
+  ClientStats,
+  Command,
+  ManagedRedisClient,
+  MessageHandler,
+  ScanOptions,
+  SetOptions,
+  Unsubscribe,
+  ZAddOptions,
+  ZMember,
+} from './types'
+
+export type ClientOptions = ResilienceOptions & {
+  /** Daily command budget (e.g. your Upstash plan); enables the `quota` event. @default undefined */
+  dailyCommandQuota?: number
+  /** Share of `dailyCommandQuota` at which `quota` fires, once per UTC day. @default 0.8 */
+  quotaWarningShare?: number
+  /** Called with the `quota` event payload. @default undefined */
+  onQuotaWarning?: (usage: ClientEvents['quota']) => void
+  /** Print `[hotpath] SET key ttl=…`, `HIT`, `MISS` lines. @default process.env.LOG_LEVEL === 'debug' */
+  debug?: boolean
+}
+
+function positiveInteger(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RedisError(
+      errors.E_INVALID_ARGUMENT,
+      `${what} must be a positive integer, got ${String(value)}`,
+    )
+  }
+}
+
+function setArgs(key: string, value: string, options: SetOptions | undefined): (string | number)[] {
+  const args: (string | number)[] = [key, value]
+  if (!options) return args
+  if (options.ex !== undefined) {
+    positiveInteger(options.ex, 'set() ex')
+    args.push('EX', options.ex)
+  }
+  if (options.px !== undefined) {
+    positiveInteger(options.px, 'set() px')
+    args.push('PX', options.px)
+  }
+  if (options.keepTtl) args.push('KEEPTTL')
+  if (options.nx) args.push('NX')
+  if (options.xx) args.push('XX')
+  if (options.get) args.push('GET')
+  const expiries =
+    Number(options.ex !== undefined) +
+    Number(options.px !== undefined) +
+    Number(Boolean(options.keepTtl))
+  if (expiries > 1 || (options.nx && options.xx)) {
+    throw new RedisError(
+      errors.E_INVALID_ARGUMENT,
+      'set(): ex, px and keepTtl exclude each other, and so do nx and xx',
+    )
+  }
+  return args
+}
+
+/** Builds the full `RedisClient` over a transport: one place for reply shapes and resilience. */
+export function createClient(
+  transport: Transport,
+  options: ClientOptions = {},
+): ManagedRedisClient {
+  const events = new Emitter<ClientEvents>()
+  const quota = options.dailyCommandQuota
+  const quotaShare = options.quotaWarningShare ?? 0.8
+  if (options.onQuotaWarning) events.on('quota', options.onQuotaWarning)
+  const counters: Counters = {
+    commands: 0,
+    errors: 0,
+    hits: 0,
+    misses: 0,
+    corrupt: 0,
+    day: utcDay(),
+    today: 0,
+    debug: options.debug ?? debugFromEnv(),
+  }
+  let nextDayAt = nextUtcMidnight()
+  let quotaWarnedDay = ''
+  let closed = false
+
+  const count = (commands: number) => {
+    counters.commands += commands
+    if (Date.now() >= nextDayAt) {
+      counters.day = utcDay()
+      counters.today = 0
+      nextDayAt = nextUtcMidnight()
+    }
+    counters.today += commands
+    if (
+      quota !== undefined &&
+      quotaWarnedDay !== counters.day &&
+      counters.today >= quota * quotaShare
+    ) {
+      quotaWarnedDay = counters.day
+      events.emit('quota', {
+        day: counters.day,
+        commands: counters.today,
+        quota,
+        share: counters.today / quota,
+      })
+    }
+  }
+
+  const toError = (error: unknown, name: string): RedisError => {
+    if (error instanceof RedisError) return error
+    if (transport.toError) return transport.toError(error, name)
+    return new RedisError(errors.E_CONNECTION, `${name} failed: ${String(error)}`, {
+      cause: error,
+      command: name,
+    })
+  }
+  const report = (error: RedisError, name: string): void => {
+    counters.errors++
+    events.emit('error', { error, command: name })
+  }
+  const fail = (error: RedisError, name: string): RedisError => {
+    report(error, name)
+    return error
+  }
+  const closedError = (name: string) =>
+    fail(new RedisError(errors.E_CLOSED, `${name}: the client was closed`, { command: name }), name)
+
+  const resilience = new Resilience(options, events, { toError, report })
+
+  const run = <T = unknown>(
+    command: Command,
+    shape?: (reply: unknown) => T,
+    sender: Sender = transport.send,
+  ): Promise<T> => {
+    const name = command[0]
+    if (closed) return Promise.reject(closedError(name))
+    count(1)
+    return resilience.run(
+      name,
+      isIdempotent(command),
+      () => sender(command),
+      shape as (reply: unknown) => T,
+    )
+  }
+  const ok = (): 'OK' => 'OK'
+
+  const client: ManagedRedisClient = {
+    driver: transport.driver,
+    get breaker(): BreakerState {
+      return resilience.state
+    },
+    on: (event, listener) => events.on(event, listener),
+    stats: (): ClientStats => snapshot(counters),
+
+    get: (key) => run(['GET', key], toStringOrNull),
+    set: async (key, value, opts) => run(['SET', ...setArgs(key, value, opts)], toStringOrNull),
+    mget: async (keys) => {
+      if (keys.length === 0) return []
+      return run(['MGET', ...keys], (reply) =>
+        Array.isArray(reply) ? reply.map(toStringOrNull) : [],
+      )
+    },
+    mset: async (entries) => {
+      const args = Object.entries(entries).flat()
+      if (args.length === 0) return 'OK'
+      return run(['MSET', ...args], ok)
+    },
+    getdel: (key) => run(['GETDEL', key], toStringOrNull),
+    incr: (key) => run(['INCR', key], toNumber),
+    incrby: (key, increment) => run(['INCRBY', key, increment], toNumber),
+    decr: (key) => run(['DECR', key], toNumber),
+    del: async (...keys) => (keys.length === 0 ? 0 : run(['DEL', ...keys], toNumber)),
+    unlink: async (...keys) => (keys.length === 0 ? 0 : run(['UNLINK', ...keys], toNumber)),
+    exists: async (...keys) => (keys.length === 0 ? 0 : run(['EXISTS', ...keys], toNumber)),
+
+    expire: (key, seconds) => run(['EXPIRE', key, seconds], toNumber),
+    pexpire: (key, ms) => run(['PEXPIRE', key, ms], toNumber),
+    ttl: (key) => run(['TTL', key], toNumber),
+    pttl: (key) => run(['PTTL', key], toNumber),
+    persist: (key) => run(['PERSIST', key], toNumber),
+
+    hset: async (key, fields) => {
+      const args = Object.entries(fields).flat()
+      if (args.length === 0) return 0
+      return run(['HSET', key, ...args], toNumber)
+    },
+    hget: (key, field) => run(['HGET', key, field], toStringOrNull),
+    hgetall: (key) => run(['HGETALL', key], toRecord),
+    hdel: async (key, ...fields) =>
+      fields.length === 0 ? 0 : run(['HDEL', key, ...fields], toNumber),
+    hincrby: (key, field, increment) => run(['HINCRBY', key, field, increment], toNumber),
+
+    sadd: async (key, ...members) =>
+      members.length === 0 ? 0 : run(['SADD', key, ...members], toNumber),
+    srem: async (key, ...members) =>
+      members.length === 0 ? 0 : run(['SREM', key, ...members], toNumber),
+    smembers: (key) => run(['SMEMBERS', key], toStrings),
+    sismember: (key, member) => run(['SISMEMBER', key, member], toNumber),
+    scard: (key) => run(['SCARD', key], toNumber),
+
+    zadd: async (key, members: readonly ZMember[], opts?: ZAddOptions) => {
+      if (members.length === 0) return 0
+      const flags: string[] = []
+      if (opts?.nx) flags.push('NX')
+      if (opts?.xx) flags.push('XX')
+      if (opts?.gt) flags.push('GT')
+      if (opts?.lt) flags.push('LT')
+      if (opts?.ch) flags.push('CH')
+      const pairs = members.flatMap((m) => [m.score, m.member])
+      return run(['ZADD', key, ...flags, ...pairs], toNumber)
+    },
+    zincrby: (key, increment, member) => run(['ZINCRBY', key, increment, member], toNumber),
+    zrange: (key, start, stop, opts) =>
+      run([opts?.rev ? 'ZREVRANGE' : 'ZRANGE', key, start, stop], toStrings),
+    zrangeWithScores: (key, start, stop, opts) =>
+      run([opts?.rev ? 'ZREVRANGE' : 'ZRANGE', key, start, stop, 'WITHSCORES'], toZMembers),
+    zrem: async (key, ...members) =>
+      members.length === 0 ? 0 : run(['ZREM', key, ...members], toNumber),
+    zscore: (key, member) => run(['ZSCORE', key, member], toNumberOrNull),
+    zrank: (key, member, opts) =>
+      run([opts?.rev ? 'ZREVRANK' : 'ZRANK', key, member], toNumberOrNull),
+    zcard: (key) => run(['ZCARD', key], toNumber),
+    zcount: (key, min, max) => run(['ZCOUNT', key, min, max], toNumber),
+    zremrangebyscore: (key, min, max) => run(['ZREMRANGEBYSCORE', key, min, max], toNumber),
+
+    lpush: (key, ...values) => run(['LPUSH', key, ...values], toNumber),
+    rpush: (key, ...values) => run(['RPUSH', key, ...values], toNumber),
+    lpop: (key) => run(['LPOP', key], toStringOrNull),
+    rpop: (key) => run(['RPOP', key], toStringOrNull),
+    lrange: (key, start, stop) => run(['LRANGE', key, start, stop], toStrings),
+    llen: (key) => run(['LLEN', key], toNumber),
+    lmove: (source, destination, from, to) =>
+      run(['LMOVE', source, destination, from, to], toStringOrNull),
+    ltrim: (key, start, stop) => run(['LTRIM', key, start, stop], ok),
+    lrem: (key, n, value) => run(['LREM', key, n, value], toNumber),
+
+    scan: (opts?: ScanOptions) => scanAll(opts),
+
+    eval: (script, keys, args) => run(['EVAL', script, keys.length, ...keys, ...args]),
+    evalsha: (sha1, keys, args) => run(['EVALSHA', sha1, keys.length, ...keys, ...args]),
+    scriptLoad: async (script) => {
+      // A cluster routes EVALSHA by key: every master must know the script.
+      const senders = await transport.masters()
+      const shas = await Promise.all(
+        senders.map((sender) => run(['SCRIPT', 'LOAD', script], String, sender)),
+      )
+      return shas[0] ?? ''
+    },
+
+    pipeline: async (commands) => {
+      if (commands.length === 0) return []
+      if (closed) throw closedError('PIPELINE')
+      count(commands.length)
+      const upper = commands.map(([name, ...args]): Command => [name.toUpperCase(), ...args])
+      const settled = await resilience.run('PIPELINE', upper.every(isIdempotent), () =>
+        transport.pipeline(upper),
+      )
+      const replies: unknown[] = []
+      for (const [index, result] of settled.entries()) {
+        if (!result.ok) {
+          const name = commands[index]?.[0] ?? '?'
+          throw fail(
+            new RedisError(
+              errors.E_PIPELINE,
+              `pipeline command ${index} (${name}) failed: ${result.error.message}`,
+              { cause: result.error, command: name, index },
+            ),
+            'PIPELINE',
+          )
+        }
+        replies.push(result.value)
+      }
+      return replies
+    },
+
+    call: ([name, ...args]) => run([name.toUpperCase(), ...args]),
+
+    publish: (channel, message) => run(['PUBLISH', channel, message], toNumber),
+    subscribe: async (channel: string, handler: MessageHandler): Promise<Unsubscribe> => {
+      if (closed) throw closedError('SUBSCRIBE')
+      return resilience.run('SUBSCRIBE', false, () => transport.subscribe(channel, handler))
+    },
+
+    ping: () => run(['PING'], String),
+    close: async () => {
+      if (closed) return
+      closed = true
+      await transport.close()
+    },
+  }
+
+  async function* scanAll(opts: ScanOptions = {}): AsyncGenerator<string[]> {
+    const args: (string | number)[] = []
+    if (opts.match !== undefined) args.push('MATCH', opts.match)
+    args.push('COUNT', opts.count ?? 100)
+    // SCAN walks one node's keyspace; a cluster spreads keys over every master.
+    for (const sender of await transport.masters()) {
+      let cursor = '0'
+      do {
+        const reply = await run(['SCAN', cursor, ...args], undefined, sender)
+        const [next, keys] = Array.isArray(reply) ? reply : ['0', []]
+        cursor = String(next)
+        const batch = toStrings(keys)
+        if (batch.length > 0) yield batch
+      } while (cursor !== '0')
+    }
+  }
+
+  registerCounters(client, counters)
+  return client
+}

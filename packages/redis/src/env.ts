@@ -1,0 +1,150 @@
+import { type ClientOptions, createClient } from './client'
+import { errors, RedisError } from './errors'
+import type { Transport } from './transports/transport'
+import type { DriverName, ManagedRedisClient } from './types'
+
+export type CreateRedisOptions = ClientOptions & {
+  /** Where the variables are read from. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+type Config = { driver: 'upstash'; url: string; token: string } | { driver: 'tcp'; url: string }
+
+function read(env: CreateRedisOptions['env'], name: string): string | undefined {
+  const value = env?.[name]
+  return value === undefined || value.trim() === '' ? undefined : value
+}
+
+function invalid(message: string): never {
+  throw new RedisError(errors.E_CONFIG_INVALID, message)
+}
+
+function parseUrl(value: string, variable: string, protocols: string[], example: string): URL {
+  let url: URL
+  try {
+    url = new URL(value.trim())
+  } catch (cause) {
+    throw new RedisError(
+      errors.E_CONFIG_INVALID,
+      `${variable} is not a URL (got "${value}"); set it to something like ${example}`,
+      { cause },
+    )
+  }
+  if (!protocols.includes(url.protocol) || url.hostname === '') {
+    invalid(
+      `${variable} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL such as ${example} (got "${value}")`,
+    )
+  }
+  return url
+}
+
+/**
+ * Reads the configuration from the environment. `null` means "no Redis": nothing set, or
+ * only one of the two Upstash variables. Present-but-malformed values throw E_CONFIG_INVALID.
+ */
+export function configFromEnv(env: CreateRedisOptions['env']): Config | null {
+  const urlName =
+    read(env, 'UPSTASH_REDIS_REST_URL') !== undefined ? 'UPSTASH_REDIS_REST_URL' : 'KV_REST_API_URL'
+  const tokenName =
+    read(env, 'UPSTASH_REDIS_REST_TOKEN') !== undefined
+      ? 'UPSTASH_REDIS_REST_TOKEN'
+      : 'KV_REST_API_TOKEN'
+  const restUrl = read(env, urlName)
+  const token = read(env, tokenName)
+  if (restUrl !== undefined && token !== undefined) {
+    const url = parseUrl(
+      restUrl,
+      urlName,
+      ['http:', 'https:'],
+      'https://eu1-example-12345.upstash.io',
+    )
+    if (/\s/.test(token))
+      invalid(
+        `${tokenName} contains whitespace; paste the token exactly as the Upstash console shows it`,
+      )
+    return { driver: 'upstash', url: url.href.replace(/\/+$/, ''), token }
+  }
+  const redisUrl = read(env, 'REDIS_URL')
+  if (redisUrl !== undefined) {
+    const url = parseUrl(redisUrl, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')
+    return { driver: 'tcp', url: url.href.replace(/\/+$/, '') }
+  }
+  return null
+}
+
+/** Loads a driver only when it is used, so its library stays an optional peer dependency. */
+function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Transport {
+  let loaded: Promise<Transport> | undefined
+  const get = () => {
+    loaded ??= load()
+    return loaded
+  }
+  return {
+    driver,
+    send: async (command) => (await get()).send(command),
+    pipeline: async (commands) => (await get()).pipeline(commands),
+    masters: async () => (await get()).masters(),
+    subscribe: async (channel, handler) => (await get()).subscribe(channel, handler),
+    close: async () => {
+      if (loaded) await (await loaded).close()
+    },
+  }
+}
+
+function transportFor(config: Config): Transport {
+  if (config.driver === 'upstash') {
+    const { url, token } = config
+    return lazyTransport('upstash', async () =>
+      (await import('./transports/upstash')).createUpstashTransport({ url, token }),
+    )
+  }
+  const { url } = config
+  return lazyTransport('tcp', async () =>
+    (await import('./transports/tcp')).createTcpTransport({ url }),
+  )
+}
+
+const clients = new Map<string, ManagedRedisClient>()
+
+/**
+ * The client for the environment's configuration: Upstash (`UPSTASH_REDIS_REST_URL` +
+ * `UPSTASH_REDIS_REST_TOKEN`, or `KV_REST_API_URL` + `KV_REST_API_TOKEN`), else `REDIS_URL`
+ * over TCP, else `null`. One client per process per configuration: the first call's
+ * options win.
+ */
+export function createRedis(options: CreateRedisOptions = {}): ManagedRedisClient | null {
+  const env = options.env ?? (typeof process === 'undefined' ? {} : process.env)
+  const config = configFromEnv(env)
+  if (!config) return null
+  const id =
+    config.driver === 'upstash' ? `upstash ${config.url} ${config.token}` : `tcp ${config.url}`
+  const existing = clients.get(id)
+  if (existing) return existing
+  const client = createClient(transportFor(config), options)
+  const close = client.close
+  client.close = async () => {
+    if (clients.get(id) === client) clients.delete(id)
+    if (fromEnv?.client === client) fromEnv = undefined
+    await close()
+  }
+  clients.set(id, client)
+  return client
+}
+
+// getRedis() sits on every helper call: remember its answer (null included) instead of
+// re-reading and re-parsing the environment each time. resetRedis() forgets it.
+let fromEnv: { client: ManagedRedisClient | null } | undefined
+
+/** `createRedis()` from `process.env` with default options, resolved once per process. */
+export function getRedis(): ManagedRedisClient | null {
+  fromEnv ??= { client: createRedis() }
+  return fromEnv.client
+}
+
+/** Closes and forgets every client made by `createRedis`, so tests can change the environment. */
+export async function resetRedis(): Promise<void> {
+  const open = [...clients.values()]
+  clients.clear()
+  fromEnv = undefined
+  await Promise.all(open.map((client) => client.close().catch(() => {})))
+}

@@ -1,0 +1,61 @@
+/**
+ * Stable error codes. Callers branch on `code`, never on messages; messages say what to fix.
+ */
+export const errors = {
+  /** An environment variable or option is present but malformed. */
+  E_CONFIG_INVALID: 'E_CONFIG_INVALID',
+  /** An argument is out of its documented range (e.g. a ttl that is not a positive integer). */
+  E_INVALID_ARGUMENT: 'E_INVALID_ARGUMENT',
+  /** The command did not answer within `timeoutMs`. */
+  E_TIMEOUT: 'E_TIMEOUT',
+  /** The circuit breaker is open: Redis failed repeatedly and is not being called. */
+  E_CIRCUIT_OPEN: 'E_CIRCUIT_OPEN',
+  /** The connection failed (refused, reset, DNS, TLS). `cause` holds the driver's error. */
+  E_CONNECTION: 'E_CONNECTION',
+  /** Redis answered with an error (WRONGTYPE, NOSCRIPT, ERR …); the message is the server's. */
+  E_COMMAND: 'E_COMMAND',
+  /** A pipeline command failed; `index` names the first failed command. */
+  E_PIPELINE: 'E_PIPELINE',
+  /** The client was closed. */
+  E_CLOSED: 'E_CLOSED',
+  /** The driver cannot run this command (e.g. SUBSCRIBE without a streaming endpoint). */
+  E_UNSUPPORTED: 'E_UNSUPPORTED',
+} as const
+
+export type RedisErrorCode = (typeof errors)[keyof typeof errors]
+
+const BRAND = Symbol.for('hotpath.RedisError')
+
+export class RedisError extends Error {
+  readonly code: RedisErrorCode
+  /** Name of the command that failed, upper case, when there is one. */
+  readonly command: string | undefined
+  /** For `E_PIPELINE`: index of the first failed command. */
+  readonly index: number | undefined
+  readonly [BRAND] = true
+
+  constructor(
+    code: RedisErrorCode,
+    message: string,
+    options: { cause?: unknown; command?: string; index?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'RedisError'
+    this.code = code
+    this.command = options.command
+    this.index = options.index
+  }
+
+  // The ESM and CJS builds each carry a copy of this class; instanceof must hold across both.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && BRAND in value
+  }
+}
+
+/** True for failures of the path to Redis, as opposed to an answer from Redis. */
+export function isTransportError(error: unknown): boolean {
+  return (
+    error instanceof RedisError &&
+    (error.code === errors.E_CONNECTION || error.code === errors.E_TIMEOUT)
+  )
+}

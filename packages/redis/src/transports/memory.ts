@@ -1,0 +1,243 @@
+import RedisMock from 'ioredis-mock'
+import { errors, RedisError } from '../errors'
+import { sha1Hex } from '../sha1'
+import type { Command, MessageHandler, Unsubscribe } from '../types'
+import type { Sender, Settled, Transport } from './transport'
+
+export type MemoryConnectionOptions = {
+  /**
+   * Clients created with the same namespace share one keyspace (like two connections to one
+   * server). Without it every client gets a private, empty keyspace. @default undefined
+   */
+  namespace?: string
+  /** An ioredis-mock instance you already have; hotpath leaves closing it to you. @default undefined */
+  instance?: InstanceType<typeof RedisMock>
+}
+
+type Kind = 'string' | 'hash' | 'set' | 'zset' | 'list'
+
+// Which kind of value each command's keys must hold; ioredis-mock does not check, Redis does.
+const KINDS: Record<string, [Kind, 'first' | 'first-two']> = {}
+const family = (kind: Kind, names: string, keys: 'first' | 'first-two' = 'first') => {
+  for (const name of names.split(' ')) KINDS[name] = [kind, keys]
+}
+family('string', 'GET GETDEL INCR INCRBY DECR DECRBY APPEND STRLEN GETRANGE SETRANGE INCRBYFLOAT')
+family('hash', 'HSET HGET HGETALL HDEL HINCRBY HMGET HLEN HEXISTS HKEYS HVALS HSETNX HINCRBYFLOAT')
+family('set', 'SADD SREM SMEMBERS SISMEMBER SCARD SPOP SRANDMEMBER')
+family(
+  'zset',
+  'ZADD ZINCRBY ZRANGE ZREVRANGE ZREM ZSCORE ZRANK ZREVRANK ZCARD ZCOUNT ZREMRANGEBYSCORE ZRANGEBYSCORE ZREVRANGEBYSCORE',
+)
+family('list', 'LPUSH RPUSH LPOP RPOP LRANGE LLEN LTRIM LREM LINDEX LSET')
+family('list', 'LMOVE RPOPLPUSH', 'first-two')
+
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value'
+const INTEGER = /^-?\d{1,19}$/
+
+type Store = { has(key: string): boolean; get(key: string): unknown }
+type MockMethod = (...args: unknown[]) => Promise<unknown>
+
+function kindOf(value: unknown): Kind {
+  if (typeof value === 'string') return 'string'
+  if (value instanceof Set) return 'set'
+  if (value instanceof Map) return 'zset'
+  if (Array.isArray(value)) return 'list'
+  return 'hash'
+}
+
+/** Redis turns Lua false into nil and true into 1, and truncates numbers to integers. */
+function luaReply(value: unknown): unknown {
+  if (value === false || value === undefined) return null
+  if (value === true) return 1
+  if (typeof value === 'number') return Math.trunc(value)
+  if (Array.isArray(value)) return value.map(luaReply)
+  return value
+}
+
+function commandError(error: unknown, name: string): RedisError {
+  if (error instanceof RedisError) return error
+  let message = error instanceof Error ? error.message : String(error)
+  if (message.startsWith('Unsupported command')) message = `ERR unknown command '${name}'`
+  return new RedisError(errors.E_COMMAND, message, { cause: error, command: name })
+}
+
+let privateStores = 0
+
+export function createMemoryTransport(options: MemoryConnectionOptions = {}): Transport {
+  // ioredis-mock shares data between instances with the same host:port; a unique host per
+  // private client keeps tests from seeing each other's keys.
+  const host =
+    options.namespace === undefined
+      ? `hotpath-memory-${++privateStores}`
+      : `hotpath-ns-${options.namespace}`
+  const mock = options.instance ?? new RedisMock({ host, port: 6379, lazyConnect: false })
+  const store = Reflect.get(mock, 'data') as Store
+  const scripts = Reflect.get(mock, 'shaScripts') as Record<string, string>
+  const methods = new Map<string, MockMethod | undefined>()
+  const method = (name: string): MockMethod | undefined => {
+    let bound = methods.get(name)
+    if (bound === undefined && !methods.has(name)) {
+      const fn: unknown = Reflect.get(mock, name.toLowerCase())
+      bound = typeof fn === 'function' ? (fn.bind(mock) as MockMethod) : undefined
+      methods.set(name, bound)
+    }
+    return bound
+  }
+
+  const check = (name: string, args: readonly (string | number)[]) => {
+    const rule = KINDS[name]
+    if (!rule) return
+    const keys = rule[1] === 'first' ? [args[0]] : [args[0], args[1]]
+    for (const key of keys) {
+      const k = String(key)
+      if (store.has(k) && kindOf(store.get(k)) !== rule[0]) throw new Error(WRONGTYPE)
+    }
+    if (name === 'INCR' || name === 'INCRBY' || name === 'DECR' || name === 'DECRBY') {
+      const current = store.get(String(args[0]))
+      if (current !== undefined && !INTEGER.test(String(current))) {
+        throw new Error('ERR value is not an integer or out of range')
+      }
+    }
+    if (name === 'HINCRBY') {
+      const hash = store.get(String(args[0])) as Record<string, unknown> | undefined
+      const field = hash?.[String(args[1])]
+      if (field !== undefined && !INTEGER.test(String(field)))
+        throw new Error('ERR hash value is not an integer')
+    }
+  }
+
+  const execute = async (name: string, args: (string | number)[]): Promise<unknown> => {
+    if (name === 'GET') return method('GET')?.(...args)
+    switch (name) {
+      case 'SET':
+        return set(args)
+      case 'SCRIPT':
+        return script(args)
+      case 'MGET': {
+        // Redis answers nil for keys that hold another type; the mock returns the raw value.
+        const values = (await method('mget')?.(...args)) as unknown[]
+        return values.map((value) => (typeof value === 'string' ? value : null))
+      }
+      case 'HGETALL': {
+        const record = (await method('hgetall')?.(...args)) as Record<string, string>
+        return Object.entries(record).flat()
+      }
+      case 'EVAL':
+      case 'EVALSHA':
+        return luaReply(await method(name)?.(...args))
+    }
+    const fn = method(name)
+    if (!fn) throw new Error(`ERR unknown command '${name}'`)
+    return fn(...args)
+  }
+
+  const set = async (args: (string | number)[]): Promise<unknown> => {
+    const [key, value, ...flags] = args.map(String)
+    const upper = flags.map((f) => f.toUpperCase())
+    if (
+      upper.includes('GET') &&
+      store.has(String(key)) &&
+      kindOf(store.get(String(key))) !== 'string'
+    ) {
+      throw new Error(WRONGTYPE)
+    }
+    const keepTtl = upper.includes('KEEPTTL')
+    const pttl = keepTtl ? Number(await mock.pttl(String(key))) : -1
+    const rest = flags.filter((_, i) => upper[i] !== 'KEEPTTL')
+    // The mock reads expiry flags in pairs, so GET must come last.
+    const ordered = [
+      ...rest.filter((f) => f.toUpperCase() !== 'GET'),
+      ...(upper.includes('GET') ? ['GET'] : []),
+    ]
+    const reply = await method('set')?.(key, value, ...ordered)
+    if (keepTtl && pttl > 0 && (reply !== null || upper.includes('GET')))
+      await mock.pexpire(String(key), pttl)
+    return reply
+  }
+
+  const script = (args: (string | number)[]): unknown => {
+    const [sub, ...rest] = args.map(String)
+    switch (sub?.toUpperCase()) {
+      case 'LOAD': {
+        const source = rest[0] ?? ''
+        const sha = sha1Hex(source)
+        scripts[sha] = source
+        return sha
+      }
+      case 'EXISTS':
+        return rest.map((sha) => (scripts[sha] ? 1 : 0))
+      case 'FLUSH':
+        for (const sha of Object.keys(scripts)) delete scripts[sha]
+        return 'OK'
+      default:
+        throw new Error(`ERR unknown subcommand '${sub}'`)
+    }
+  }
+
+  const send: Sender = (command: Command) => {
+    const [name, ...args] = command
+    try {
+      check(name, args)
+      return execute(name, args).catch((error: unknown) => {
+        throw commandError(error, name)
+      })
+    } catch (error) {
+      return Promise.reject(commandError(error, name))
+    }
+  }
+
+  let subscriber: InstanceType<typeof RedisMock> | undefined
+  const handlers = new Map<string, Set<MessageHandler>>()
+
+  return {
+    driver: 'memory',
+    send,
+    pipeline: async (commands) => {
+      const settled: Settled[] = []
+      for (const command of commands) {
+        try {
+          settled.push({ ok: true, value: await send(command) })
+        } catch (error) {
+          settled.push({ ok: false, error: commandError(error, command[0]) })
+        }
+      }
+      return settled
+    },
+    masters: async () => [send],
+    subscribe: async (channel: string, handler: MessageHandler): Promise<Unsubscribe> => {
+      if (!subscriber) {
+        subscriber = mock.duplicate()
+        subscriber.on('message', (ch: string, message: string) => {
+          for (const h of handlers.get(ch) ?? []) h(message, ch)
+        })
+      }
+      const sub = subscriber
+      let set = handlers.get(channel)
+      if (!set) {
+        set = new Set()
+        handlers.set(channel, set)
+        await sub.subscribe(channel)
+      }
+      set.add(handler)
+      let done = false
+      return async () => {
+        if (done) return
+        done = true
+        const current = handlers.get(channel)
+        current?.delete(handler)
+        if (current && current.size === 0) {
+          handlers.delete(channel)
+          await sub.unsubscribe(channel)
+        }
+      }
+    },
+    close: async () => {
+      handlers.clear()
+      subscriber?.disconnect()
+      if (options.instance) return
+      // A private keyspace is unreachable once its only client is gone; free it.
+      if (options.namespace === undefined) await mock.flushall()
+      mock.disconnect()
+    },
+  }
+}

@@ -1,0 +1,213 @@
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
+import { errors, RedisError } from '../errors'
+import type { Command, MessageHandler, Unsubscribe } from '../types'
+import type { Sender, Settled, Transport } from './transport'
+
+export type TcpConnectionOptions = {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS. @default 'redis://127.0.0.1:6379' */
+  url?: string
+  /** Cluster seed nodes; when set, hotpath connects as a Redis Cluster client and `url` is ignored. */
+  nodes?: { host: string; port: number }[]
+  /** Cluster node credentials (standalone reads them from `url`). @default undefined */
+  username?: string
+  password?: string
+  /** Extra ioredis options, merged over hotpath's. @default undefined */
+  ioredis?: RedisOptions
+  /**
+   * An ioredis `Redis` or `Cluster` you already have. hotpath sends through it and leaves
+   * closing it to you; `url`, `nodes` and `ioredis` are ignored. @default undefined
+   */
+  connection?: Redis | Cluster
+}
+
+// Commands fail fast instead of waiting for reconnection forever; the client's timeout,
+// retries and breaker decide what happens next.
+const REDIS_DEFAULTS: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  retryStrategy: (times) => Math.min(times * 50, 2000),
+}
+
+export function toRedisError(error: unknown, name: string): RedisError {
+  if (error instanceof RedisError) return error
+  if (error instanceof Error && error.name === 'ReplyError') {
+    return new RedisError(errors.E_COMMAND, error.message, { cause: error, command: name })
+  }
+  // ioredis' Cluster refuses a cross-slot multi-key command itself, before any I/O, with a
+  // plain Error. It is the caller's mistake (as CROSSSLOT would be), not a transport failure,
+  // so it must not count toward the circuit breaker.
+  if (error instanceof Error && error.message.includes('should belong to the same slot')) {
+    return new RedisError(errors.E_COMMAND, `CROSSSLOT ${error.message}`, {
+      cause: error,
+      command: name,
+    })
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return new RedisError(errors.E_CONNECTION, `${name} failed: ${message}`, {
+    cause: error,
+    command: name,
+  })
+}
+
+// Rejections carry ioredis errors; the client maps them with `toError` (one promise fewer per call).
+function sender(connection: Redis | Cluster): Sender {
+  return (command) => connection.call(...command)
+}
+
+function waitReady(connection: Redis | Cluster, ms = 5000): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady)
+      reject(new RedisError(errors.E_CONNECTION, `Redis was not ready within ${ms} ms`))
+    }, ms)
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    connection.once('ready', onReady)
+  })
+}
+
+/** Several subscriptions share one dedicated connection: a subscribed connection cannot send commands. */
+function subscriptions(open: () => Redis | Cluster) {
+  let connection: Redis | Cluster | undefined
+  const handlers = new Map<string, Set<MessageHandler>>()
+  const ensure = () => {
+    if (connection) return connection
+    const created = open()
+    created.on('error', () => {})
+    created.on('message', (channel: string, message: string) => {
+      for (const handler of handlers.get(channel) ?? []) handler(message, channel)
+    })
+    connection = created
+    return created
+  }
+  return {
+    async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
+      const conn = ensure()
+      let set = handlers.get(channel)
+      if (!set) {
+        set = new Set()
+        handlers.set(channel, set)
+        try {
+          await conn.subscribe(channel)
+        } catch (error) {
+          handlers.delete(channel)
+          throw toRedisError(error, 'SUBSCRIBE')
+        }
+      }
+      set.add(handler)
+      let done = false
+      return async () => {
+        if (done) return
+        done = true
+        const current = handlers.get(channel)
+        current?.delete(handler)
+        if (current && current.size === 0) {
+          handlers.delete(channel)
+          await conn.unsubscribe(channel).catch(() => {})
+        }
+      }
+    },
+    async close() {
+      handlers.clear()
+      if (connection) await connection.quit().catch(() => connection?.disconnect())
+    },
+  }
+}
+
+export function createTcpTransport(options: TcpConnectionOptions): Transport {
+  if (options.connection) return borrowed(options.connection)
+  if (options.nodes && options.nodes.length > 0) {
+    const redisOptions: RedisOptions = { ...REDIS_DEFAULTS, ...options.ioredis }
+    if (options.username !== undefined) redisOptions.username = options.username
+    if (options.password !== undefined) redisOptions.password = options.password
+    const clusterOptions: ClusterOptions = {
+      redisOptions,
+      // Commands issued in the same tick leave as one batch per node: that is how a
+      // pipeline spanning slots costs one round trip per master.
+      enableAutoPipelining: true,
+      maxRedirections: 16,
+    }
+    const cluster = new Cluster(options.nodes, clusterOptions)
+    cluster.on('error', () => {})
+    const send = sender(cluster)
+    const subs = subscriptions(() => cluster.duplicate())
+    return {
+      driver: 'tcp',
+      send,
+      toError: toRedisError,
+      pipeline: async (commands) => settle(await Promise.allSettled(commands.map(send))),
+      masters: async () => {
+        await waitReady(cluster)
+        return cluster.nodes('master').map(sender)
+      },
+      subscribe: subs.subscribe,
+      close: async () => {
+        await subs.close()
+        await cluster.quit().catch(() => cluster.disconnect())
+      },
+    }
+  }
+
+  const url = options.url ?? 'redis://127.0.0.1:6379'
+  const redis = new Redis(url, { ...REDIS_DEFAULTS, ...options.ioredis })
+  redis.on('error', () => {})
+  const send = sender(redis)
+  const subs = subscriptions(() => redis.duplicate())
+  return {
+    driver: 'tcp',
+    send,
+    toError: toRedisError,
+    pipeline: async (commands: readonly Command[]) => {
+      const pipeline = redis.pipeline()
+      for (const command of commands) pipeline.call(...command)
+      let results: [Error | null, unknown][] | null
+      try {
+        results = await pipeline.exec()
+      } catch (error) {
+        throw toRedisError(error, 'PIPELINE')
+      }
+      return (results ?? []).map(([error, value], index): Settled => {
+        if (!error) return { ok: true, value }
+        const mapped = toRedisError(error, commands[index]?.[0] ?? 'PIPELINE')
+        // A lost connection fails every command of the batch: that is a transport failure.
+        if (mapped.code !== errors.E_COMMAND) throw mapped
+        return { ok: false, error: mapped }
+      })
+    },
+    masters: async () => [send],
+    subscribe: subs.subscribe,
+    close: async () => {
+      await subs.close()
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}
+
+function borrowed(connection: Redis | Cluster): Transport {
+  const send = sender(connection)
+  const subs = subscriptions(() => connection.duplicate())
+  return {
+    driver: 'tcp',
+    send,
+    toError: toRedisError,
+    pipeline: async (commands) => settle(await Promise.allSettled(commands.map(send))),
+    masters: async () => {
+      if (!(connection instanceof Cluster)) return [send]
+      await waitReady(connection)
+      return connection.nodes('master').map(sender)
+    },
+    subscribe: subs.subscribe,
+    close: () => subs.close(),
+  }
+}
+
+function settle(results: PromiseSettledResult<unknown>[]): Settled[] {
+  return results.map((result): Settled => {
+    if (result.status === 'fulfilled') return { ok: true, value: result.value }
+    const error = toRedisError(result.reason, 'PIPELINE')
+    if (error.code !== errors.E_COMMAND) throw error
+    return { ok: false, error }
+  })
+}

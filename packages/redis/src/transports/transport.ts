@@ -1,0 +1,27 @@
+import type { RedisError } from '../errors'
+import type { Command, DriverName, MessageHandler, Unsubscribe } from '../types'
+
+export type Settled = { ok: true; value: unknown } | { ok: false; error: RedisError }
+
+export type Sender = (command: Command) => Promise<unknown>
+
+/**
+ * What a driver must provide; `createClient` builds the whole `RedisClient` on top, so reply
+ * shapes, validation and resilience are written once. Replies are RESP2 as Redis sends them
+ * (bulk strings as strings, integers as numbers, nil as null, HGETALL as a flat array).
+ * Failures reject with a `RedisError`: `E_COMMAND` carrying the server's message, or
+ * `E_CONNECTION` for the path to the server. A transport with `toError` may let `send`
+ * reject with the library's own error instead, which saves a promise per call.
+ */
+export interface Transport {
+  readonly driver: DriverName
+  send: Sender
+  /** Maps an error `send` rejected with to a `RedisError`. */
+  toError?(error: unknown, command: string): RedisError
+  /** One round trip (per node on a cluster). Rejects only when the transport fails. */
+  pipeline(commands: readonly Command[]): Promise<Settled[]>
+  /** One sender per master, for commands that must visit every node (SCAN). */
+  masters(): Promise<Sender[]>
+  subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>
+  close(): Promise<void>
+}

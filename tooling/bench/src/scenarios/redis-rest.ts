@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { createTcpRedis } from '@hotpath/redis/tcp'
+import { startRestServer } from '@hotpath/redis-rest/node'
+import { Redis } from '@upstash/redis'
+import { measureConcurrent, type Row, ratio, type Scenario } from '../scenario.ts'
+
+const KEY = 'bench:redis-rest:key'
+const TOKEN = 'bench-token'
+const CONCURRENCY = 50
+const ANCHOR = 'GET tcp driver (anchor)'
+const SEPARATE = 'GET SDK + redis-rest, server in own process'
+const IN_PROCESS = 'GET SDK + redis-rest, server in bench process'
+const PER_REQUEST = 'GET SDK without auto-pipelining + redis-rest, own process'
+const FLOOR = 'GET SDK + canned-reply HTTP server (HTTP floor, no Redis)'
+
+function sdk(url: string, enableAutoPipelining = false): Redis {
+  return new Redis({
+    url,
+    token: TOKEN,
+    enableTelemetry: false,
+    retry: false,
+    enableAutoPipelining,
+  })
+}
+
+/** The CLI in its own process, as the server runs in production (tsx runs the source). */
+async function startCliServer(redisUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const cli = fileURLToPath(new URL('./cli.ts', import.meta.resolve('@hotpath/redis-rest/node')))
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', cli, '--port', '0', '--redis', redisUrl],
+    {
+      env: { ...process.env, HOTPATH_REST_TOKEN: TOKEN, HOTPATH_REST_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8')
+      const match = / ready on (http:\/\/\S+)/.exec(out)
+      if (match?.[1]) resolve(match[1])
+    })
+    child.once('exit', (code) => reject(new Error(`hotpath-redis-rest exited with ${code}`)))
+  })
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+/**
+ * The cost of HTTP alone: a node:http server that answers every request with canned
+ * replies (one `{result}` per command of a /pipeline body) and never touches Redis.
+ */
+async function startCannedServer(): Promise<{ url: string; server: Server }> {
+  const reply = JSON.stringify({ result: Buffer.from('value').toString('base64') })
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8')
+      const count = req.url === '/pipeline' ? (JSON.parse(body) as unknown[]).length : 0
+      res.setHeader('content-type', 'application/json')
+      res.end(count ? `[${Array.from({ length: count }, () => reply).join(',')}]` : reply)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
+}
+
+/**
+ * GET through the real @upstash/redis SDK and this server, against GET through the tcp
+ * driver, on the same Redis with 50 concurrent callers. The server runs once in the
+ * benchmark's process (sharing its CPU with the SDK) and once in its own process, as in
+ * production. Also counts, at the server, the HTTP requests for 100 commands issued in
+ * one tick by the SDK with auto-pipelining.
+ */
+const scenario: Scenario = {
+  name: 'redis-rest',
+  description:
+    'GET via @upstash/redis + hotpath-redis-rest against GET via the tcp driver on the same Redis, 50 concurrent callers (req/s, p50/p99); HTTP requests for 100 auto-pipelined SDK commands.',
+  async run({ redis: server, timeMs }) {
+    const tcp = createTcpRedis(server.url)
+    await tcp.set(KEY, 'value')
+    const inProcess = await startRestServer({ redis: server.url, token: TOKEN, port: 0 })
+    const separate = await startCliServer(server.url)
+    // The SDK's defaults (auto-pipelining on since 1.35): concurrent calls share a request.
+    const viaSeparate = sdk(separate.url, true)
+    const viaInProcess = sdk(inProcess.url, true)
+    // One HTTP request per GET: the server's per-request cost, undiluted.
+    const perRequest = sdk(separate.url, false)
+    const canned = await startCannedServer()
+    const viaCanned = sdk(canned.url, true)
+    for (const client of [viaInProcess, viaSeparate, perRequest]) {
+      if ((await client.get(KEY)) !== 'value') throw new Error('the REST server did not answer GET')
+    }
+
+    const run = async (name: string, fn: () => Promise<unknown>): Promise<Row> => ({
+      name,
+      ...(await measureConcurrent(fn, { concurrency: CONCURRENCY, durationMs: timeMs })),
+    })
+    // Warm every path (JIT, keep-alive sockets) before measuring.
+    for (const client of [viaInProcess, viaSeparate, perRequest, viaCanned]) {
+      await measureConcurrent(() => client.get(KEY), { concurrency: CONCURRENCY, durationMs: 300 })
+    }
+    const rows: Row[] = [
+      await run(ANCHOR, () => tcp.get(KEY)),
+      await run(SEPARATE, () => viaSeparate.get(KEY)),
+      await run(IN_PROCESS, () => viaInProcess.get(KEY)),
+      await run(PER_REQUEST, () => perRequest.get(KEY)),
+      await run(FLOOR, () => viaCanned.get(KEY)),
+    ]
+
+    const auto = sdk(inProcess.url, true)
+    await auto.get(KEY)
+    const before = inProcess.requests
+    await Promise.all(Array.from({ length: 100 }, () => auto.get(KEY)))
+    const autoRequests = inProcess.requests - before
+    rows.push({ name: '100 commands in one tick, SDK auto-pipelining', httpRequests: autoRequests })
+
+    await inProcess.close()
+    await separate.stop()
+    await tcp.close()
+    canned.server.close()
+    const row = (name: string) => rows.find((r) => r.name === name)
+    return {
+      rows,
+      ratios: {
+        'SDK + redis-rest (own process) / tcp': ratio(row(SEPARATE), row(ANCHOR)),
+        'SDK + redis-rest (bench process) / tcp': ratio(row(IN_PROCESS), row(ANCHOR)),
+        'SDK without auto-pipelining + redis-rest / tcp': ratio(row(PER_REQUEST), row(ANCHOR)),
+        'HTTP floor (canned replies) / tcp': ratio(row(FLOOR), row(ANCHOR)),
+        'SDK + redis-rest (own process) / HTTP floor': ratio(row(SEPARATE), row(FLOOR)),
+        'HTTP requests for 100 auto-pipelined commands': autoRequests,
+      },
+      goals: {
+        'SDK + redis-rest (own process) / tcp': '>= 0.5',
+        'HTTP requests for 100 auto-pipelined commands': '1',
+      },
+      notes: [
+        `${CONCURRENCY} concurrent callers. The SDK with its defaults batches concurrent calls into /pipeline requests, as ioredis batches them on its socket; without auto-pipelining every GET is one HTTP request and the server coalesces the ${CONCURRENCY} in flight into Redis pipelines (ioredis auto-pipelining).`,
+        'In the bench process the SDK, undici and the server share one core; in its own process the server has the second core, as when deployed.',
+        'The HTTP floor is the same SDK against a server that answers canned replies without Redis: what any REST server in front of Redis could reach from this client at best.',
+      ],
+    }
+  },
+}
+
+export default scenario
