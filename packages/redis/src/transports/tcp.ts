@@ -117,7 +117,7 @@ function subscriptions(open: () => Redis | Cluster) {
 }
 
 export function createTcpTransport(options: TcpConnectionOptions): Transport {
-  if (options.connection) return borrowed(options.connection)
+  if (options.connection) return transportOver(options.connection, { owned: false })
   if (options.nodes && options.nodes.length > 0) {
     const redisOptions: RedisOptions = { ...REDIS_DEFAULTS, ...options.ioredis }
     if (options.username !== undefined) redisOptions.username = options.username
@@ -131,76 +131,61 @@ export function createTcpTransport(options: TcpConnectionOptions): Transport {
     }
     const cluster = new Cluster(options.nodes, clusterOptions)
     cluster.on('error', () => {})
-    const send = sender(cluster)
-    const subs = subscriptions(() => cluster.duplicate())
-    return {
-      driver: 'tcp',
-      send,
-      toError: toRedisError,
-      pipeline: async (commands) => settle(await Promise.allSettled(commands.map(send))),
-      masters: async () => {
-        await waitReady(cluster)
-        return cluster.nodes('master').map(sender)
-      },
-      subscribe: subs.subscribe,
-      close: async () => {
-        await subs.close()
-        await cluster.quit().catch(() => cluster.disconnect())
-      },
-    }
+    return transportOver(cluster, { owned: true })
   }
-
-  const url = options.url ?? 'redis://127.0.0.1:6379'
-  const redis = new Redis(url, { ...REDIS_DEFAULTS, ...options.ioredis })
+  const redis = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+    ...REDIS_DEFAULTS,
+    ...options.ioredis,
+  })
   redis.on('error', () => {})
-  const send = sender(redis)
-  const subs = subscriptions(() => redis.duplicate())
-  return {
-    driver: 'tcp',
-    send,
-    toError: toRedisError,
-    pipeline: async (commands: readonly Command[]) => {
-      const pipeline = redis.pipeline()
-      for (const command of commands) pipeline.call(...command)
-      let results: [Error | null, unknown][] | null
-      try {
-        results = await pipeline.exec()
-      } catch (error) {
-        throw toRedisError(error, 'PIPELINE')
-      }
-      return (results ?? []).map(([error, value], index): Settled => {
-        if (!error) return { ok: true, value }
-        const mapped = toRedisError(error, commands[index]?.[0] ?? 'PIPELINE')
-        // A lost connection fails every command of the batch: that is a transport failure.
-        if (mapped.code !== errors.E_COMMAND) throw mapped
-        return { ok: false, error: mapped }
-      })
-    },
-    masters: async () => [send],
-    subscribe: subs.subscribe,
-    close: async () => {
-      await subs.close()
-      await redis.quit().catch(() => redis.disconnect())
-    },
-  }
+  return transportOver(redis, { owned: true })
 }
 
-function borrowed(connection: Redis | Cluster): Transport {
+/**
+ * One transport for a standalone connection or a cluster, created here or borrowed from the
+ * caller. A borrowed connection is the caller's to close; only our subscriber is closed.
+ */
+function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean }): Transport {
   const send = sender(connection)
   const subs = subscriptions(() => connection.duplicate())
   return {
     driver: 'tcp',
     send,
     toError: toRedisError,
-    pipeline: async (commands) => settle(await Promise.allSettled(commands.map(send))),
+    pipeline: (commands) =>
+      connection instanceof Cluster
+        ? // Cluster commands go to their slot's node; auto-pipelining batches them per node.
+          Promise.allSettled(commands.map(send)).then(settle)
+        : pipelineOn(connection, commands),
     masters: async () => {
       if (!(connection instanceof Cluster)) return [send]
       await waitReady(connection)
       return connection.nodes('master').map(sender)
     },
     subscribe: subs.subscribe,
-    close: () => subs.close(),
+    close: async () => {
+      await subs.close()
+      if (owned) await connection.quit().catch(() => connection.disconnect())
+    },
   }
+}
+
+async function pipelineOn(redis: Redis, commands: readonly Command[]): Promise<Settled[]> {
+  const pipeline = redis.pipeline()
+  for (const command of commands) pipeline.call(...command)
+  let results: [Error | null, unknown][] | null
+  try {
+    results = await pipeline.exec()
+  } catch (error) {
+    throw toRedisError(error, 'PIPELINE')
+  }
+  return (results ?? []).map(([error, value], index): Settled => {
+    if (!error) return { ok: true, value }
+    const mapped = toRedisError(error, commands[index]?.[0] ?? 'PIPELINE')
+    // A lost connection fails every command of the batch: that is a transport failure.
+    if (mapped.code !== errors.E_COMMAND) throw mapped
+    return { ok: false, error: mapped }
+  })
 }
 
 function settle(results: PromiseSettledResult<unknown>[]): Settled[] {
