@@ -1,7 +1,8 @@
 import RedisMock from 'ioredis-mock'
 import { errors, RedisError } from '../errors'
 import { sha1Hex } from '../sha1'
-import type { Command, MessageHandler, Unsubscribe } from '../types'
+import type { Command } from '../types'
+import { subscriptions } from './subscriptions'
 import type { Sender, Settled, Transport } from './transport'
 
 export type MemoryConnectionOptions = {
@@ -186,8 +187,7 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
     }
   }
 
-  let subscriber: InstanceType<typeof RedisMock> | undefined
-  const handlers = new Map<string, Set<MessageHandler>>()
+  const subs = subscriptions(() => mock.duplicate(), commandError)
 
   return {
     driver: 'memory',
@@ -204,36 +204,9 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
       return settled
     },
     masters: async () => [send],
-    subscribe: async (channel: string, handler: MessageHandler): Promise<Unsubscribe> => {
-      if (!subscriber) {
-        subscriber = mock.duplicate()
-        subscriber.on('message', (ch: string, message: string) => {
-          for (const h of handlers.get(ch) ?? []) h(message, ch)
-        })
-      }
-      const sub = subscriber
-      let set = handlers.get(channel)
-      if (!set) {
-        set = new Set()
-        handlers.set(channel, set)
-        await sub.subscribe(channel)
-      }
-      set.add(handler)
-      let done = false
-      return async () => {
-        if (done) return
-        done = true
-        const current = handlers.get(channel)
-        current?.delete(handler)
-        if (current && current.size === 0) {
-          handlers.delete(channel)
-          await sub.unsubscribe(channel)
-        }
-      }
-    },
+    subscribe: subs.subscribe,
     close: async () => {
-      handlers.clear()
-      subscriber?.disconnect()
+      await subs.close()
       if (options.instance) return
       // A private keyspace is unreachable once its only client is gone; free it.
       if (options.namespace === undefined) await mock.flushall()

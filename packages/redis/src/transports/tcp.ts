@@ -1,6 +1,7 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { errors, RedisError } from '../errors'
-import type { Command, MessageHandler, Unsubscribe } from '../types'
+import type { Command } from '../types'
+import { subscriptions } from './subscriptions'
 import type { Sender, Settled, Transport } from './transport'
 
 export type TcpConnectionOptions = {
@@ -68,54 +69,6 @@ function waitReady(connection: Redis | Cluster, ms = 5000): Promise<void> {
   })
 }
 
-/** Several subscriptions share one dedicated connection: a subscribed connection cannot send commands. */
-function subscriptions(open: () => Redis | Cluster) {
-  let connection: Redis | Cluster | undefined
-  const handlers = new Map<string, Set<MessageHandler>>()
-  const ensure = () => {
-    if (connection) return connection
-    const created = open()
-    created.on('error', () => {})
-    created.on('message', (channel: string, message: string) => {
-      for (const handler of handlers.get(channel) ?? []) handler(message, channel)
-    })
-    connection = created
-    return created
-  }
-  return {
-    async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
-      const conn = ensure()
-      let set = handlers.get(channel)
-      if (!set) {
-        set = new Set()
-        handlers.set(channel, set)
-        try {
-          await conn.subscribe(channel)
-        } catch (error) {
-          handlers.delete(channel)
-          throw toRedisError(error, 'SUBSCRIBE')
-        }
-      }
-      set.add(handler)
-      let done = false
-      return async () => {
-        if (done) return
-        done = true
-        const current = handlers.get(channel)
-        current?.delete(handler)
-        if (current && current.size === 0) {
-          handlers.delete(channel)
-          await conn.unsubscribe(channel).catch(() => {})
-        }
-      }
-    },
-    async close() {
-      handlers.clear()
-      if (connection) await connection.quit().catch(() => connection?.disconnect())
-    },
-  }
-}
-
 export function createTcpTransport(options: TcpConnectionOptions): Transport {
   if (options.connection) return transportOver(options.connection, { owned: false })
   if (options.nodes && options.nodes.length > 0) {
@@ -147,7 +100,7 @@ export function createTcpTransport(options: TcpConnectionOptions): Transport {
  */
 function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean }): Transport {
   const send = sender(connection)
-  const subs = subscriptions(() => connection.duplicate())
+  const subs = subscriptions(() => connection.duplicate(), toRedisError)
   return {
     driver: 'tcp',
     send,
