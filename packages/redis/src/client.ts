@@ -1,6 +1,6 @@
 import { isIdempotent } from './commands'
 import { Emitter } from './emitter'
-import { errors, RedisError } from './errors'
+import { connectionError, errors, RedisError } from './errors'
 import {
   toNumber,
   toNumberOrNull,
@@ -127,14 +127,8 @@ export function createClient(
     }
   }
 
-  const toError = (error: unknown, name: string): RedisError => {
-    if (error instanceof RedisError) return error
-    if (transport.toError) return transport.toError(error, name)
-    return new RedisError(errors.E_CONNECTION, `${name} failed: ${String(error)}`, {
-      cause: error,
-      command: name,
-    })
-  }
+  const toError = (error: unknown, name: string): RedisError =>
+    error instanceof RedisError ? error : (transport.toError ?? connectionError)(error, name)
   const report = (error: RedisError, name: string): void => {
     counters.errors++
     events.emit('error', { error, command: name })

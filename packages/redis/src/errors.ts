@@ -59,3 +59,16 @@ export function isTransportError(error: unknown): boolean {
     (error.code === errors.E_CONNECTION || error.code === errors.E_TIMEOUT)
   )
 }
+
+/**
+ * A failure on the path to the server (socket, DNS, HTTP), as opposed to a reply Redis sent.
+ * Transports map anything they do not recognise as a server reply to this.
+ */
+export function connectionError(error: unknown, command: string): RedisError {
+  if (error instanceof RedisError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new RedisError(errors.E_CONNECTION, `${command} failed: ${message}`, {
+    cause: error,
+    command,
+  })
+}

@@ -1,5 +1,5 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
-import { errors, RedisError } from '../errors'
+import { connectionError, errors, RedisError } from '../errors'
 import type { Command } from '../types'
 import { subscriptions } from './subscriptions'
 import type { Sender, Settled, Transport } from './transport'
@@ -42,11 +42,7 @@ export function toRedisError(error: unknown, name: string): RedisError {
       command: name,
     })
   }
-  const message = error instanceof Error ? error.message : String(error)
-  return new RedisError(errors.E_CONNECTION, `${name} failed: ${message}`, {
-    cause: error,
-    command: name,
-  })
+  return connectionError(error, name)
 }
 
 // Rejections carry ioredis errors; the client maps them with `toError` (one promise fewer per call).

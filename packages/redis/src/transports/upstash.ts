@@ -1,5 +1,5 @@
 import { Redis } from '@upstash/redis'
-import { errors, RedisError } from '../errors'
+import { connectionError, errors, RedisError } from '../errors'
 import type { Command, MessageHandler, Unsubscribe } from '../types'
 import type { Sender, Settled, Transport } from './transport'
 
@@ -38,11 +38,7 @@ function toRedisError(error: unknown, name: string): RedisError {
       command: name,
     })
   }
-  const message = error instanceof Error ? error.message : String(error)
-  return new RedisError(errors.E_CONNECTION, `${name} failed: ${message}`, {
-    cause: error,
-    command: name,
-  })
+  return connectionError(error, name)
 }
 
 type RawCommand = { command: string[]; deserialize: (raw: unknown) => unknown }
