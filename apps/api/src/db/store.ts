@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { and, asc, eq, gt } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { DEMO_PRODUCTS } from '../../../web/src/lib/db/seed.ts'
 import { apiKey, type Product, product, session, type User, user } from './schema.ts'
 
 export type NewProduct = {
@@ -181,37 +182,6 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   if (options.seed ?? true) await seedProducts(store)
   return store
 }
-
-const DEMO_PRODUCTS: NewProduct[] = [
-  {
-    id: 'p-kettle',
-    name: 'Pour-over kettle',
-    description: 'Gooseneck, 1 l.',
-    priceCents: 4900,
-    featured: true,
-  },
-  {
-    id: 'p-grinder',
-    name: 'Burr grinder',
-    description: 'Conical burrs, 40 settings.',
-    priceCents: 12900,
-    featured: true,
-  },
-  {
-    id: 'p-scale',
-    name: 'Brew scale',
-    description: '0.1 g resolution with timer.',
-    priceCents: 3500,
-  },
-  { id: 'p-filter', name: 'Paper filters', description: '100 pieces.', priceCents: 700 },
-  {
-    id: 'p-dripper',
-    name: 'Ceramic dripper',
-    description: 'Size 02.',
-    priceCents: 2800,
-    featured: true,
-  },
-]
 
 async function seedProducts(store: Store): Promise<void> {
   const existing = await store.listProducts({ limit: 1, offset: 0 })

@@ -5,7 +5,8 @@ import { post, product } from './schema'
 
 type AnyDb = PgDatabase<PgQueryResultHKT, typeof schema>
 
-const PRODUCTS = [
+/** The demo catalogue; apps/api seeds its own embedded database with the same products. */
+export const DEMO_PRODUCTS = [
   {
     id: 'p-kettle',
     name: 'Pour-over kettle',
@@ -74,7 +75,7 @@ const POSTS = [
 export async function seed(db: AnyDb): Promise<void> {
   const existing = await db.select({ n: sql<number>`count(*)::int` }).from(product)
   if ((existing[0]?.n ?? 0) > 0) return
-  await db.insert(product).values(PRODUCTS).onConflictDoNothing()
+  await db.insert(product).values(DEMO_PRODUCTS).onConflictDoNothing()
   await db.insert(post).values(POSTS).onConflictDoNothing()
   // Enough rows that the dashboard aggregation costs real time uncached.
   const views = Number(process.env.HOTPATH_SEED_PAGE_VIEWS ?? 120_000)
