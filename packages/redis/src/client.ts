@@ -12,7 +12,7 @@ import {
 import { Resilience, type ResilienceOptions } from './resilience'
 import {
   type Counters,
-  debugFromEnv,
+  newCounters,
   nextUtcMidnight,
   registerCounters,
   snapshot,
@@ -90,16 +90,7 @@ export function createClient(
   const quota = options.dailyCommandQuota
   const quotaShare = options.quotaWarningShare ?? 0.8
   if (options.onQuotaWarning) events.on('quota', options.onQuotaWarning)
-  const counters: Counters = {
-    commands: 0,
-    errors: 0,
-    hits: 0,
-    misses: 0,
-    corrupt: 0,
-    day: utcDay(),
-    today: 0,
-    debug: options.debug ?? debugFromEnv(),
-  }
+  const counters: Counters = newCounters(options.debug)
   let nextDayAt = nextUtcMidnight()
   let quotaWarnedDay = ''
   let closed = false

@@ -28,19 +28,14 @@ export function debugFromEnv(): boolean {
   return typeof process !== 'undefined' && process.env?.LOG_LEVEL === 'debug'
 }
 
+export function newCounters(debug = debugFromEnv()): Counters {
+  return { commands: 0, errors: 0, hits: 0, misses: 0, corrupt: 0, day: utcDay(), today: 0, debug }
+}
+
 export function countersOf(client: RedisClient): Counters {
   let counters = registry.get(client)
   if (!counters) {
-    counters = {
-      commands: 0,
-      errors: 0,
-      hits: 0,
-      misses: 0,
-      corrupt: 0,
-      day: utcDay(),
-      today: 0,
-      debug: debugFromEnv(),
-    }
+    counters = newCounters()
     registry.set(client, counters)
   }
   return counters
