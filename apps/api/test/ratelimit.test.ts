@@ -1,5 +1,6 @@
 import type { RedisClient } from '@hotpath/redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { awayFromWindowEdge } from '@hotpath/test-redis'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { App } from '../src/context.ts'
 import type { Store } from '../src/db/store.ts'
 import {
@@ -33,6 +34,8 @@ beforeAll(async () => {
   ;({ redis, close } = await connect('tcp'))
   app = build(redis, store, config)
 })
+// Every limit here is a one-minute window on the real clock: keep each test inside one window.
+beforeEach(() => awayFromWindowEdge(60_000))
 afterAll(async () => {
   await close()
   await store.close()

@@ -1,6 +1,7 @@
 import { createMemoryRedis } from '@hotpath/redis/memory'
+import { awayFromWindowEdge } from '@hotpath/test-redis'
 import { Hono } from 'hono'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { RatelimitError } from '../src/errors'
 import { rateLimiter } from '../src/hono'
 import { Ratelimit } from '../src/index'
@@ -8,6 +9,8 @@ import { uniquePrefix } from './fixtures'
 
 const redis = createMemoryRedis()
 afterAll(() => redis.close())
+// one-minute windows on the real clock: keep each test inside one window
+beforeEach(() => awayFromWindowEdge(60_000))
 
 function app(options: Partial<Parameters<typeof rateLimiter>[0]> = {}, limit = 2) {
   const limiter = new Ratelimit({

@@ -1,11 +1,14 @@
 import { createMemoryRedis } from '@hotpath/redis/memory'
-import { afterAll, describe, expect, it } from 'vitest'
+import { awayFromWindowEdge } from '@hotpath/test-redis'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { Ratelimit } from '../src/index'
 import { clientAddressFromHeaders, rateLimitProxy, withRateLimit } from '../src/next'
 import { uniquePrefix } from './fixtures'
 
 const redis = createMemoryRedis()
 afterAll(() => redis.close())
+// 10-second windows on the real clock: keep each test inside one window
+beforeEach(() => awayFromWindowEdge(10_000, 2000))
 
 const limiter = (limit: number) =>
   new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(limit, '10 s'), prefix: uniquePrefix() })

@@ -1,5 +1,6 @@
 import { inject } from 'vitest'
 
+export { awayFromWindowEdge } from './clock.ts'
 export type { RedisCluster, RedisServer, StartOptions } from './servers.ts'
 export { freePort, rawCommand, reapOrphans, startCluster, startRedis } from './servers.ts'
 
