@@ -1,9 +1,16 @@
-import type { Server } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAdaptorServer } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import { errors, RestServerError } from './errors'
 import type { RestServerOptions } from './options'
-import { createRestServer } from './server'
+import {
+  createRestCore,
+  type IncomingCall,
+  Rejection,
+  type RestCore,
+  serveFetch,
+  tooLarge,
+} from './server'
 
 export type StartRestServerOptions = RestServerOptions & {
   /** Port to listen on; 0 picks a free one. @default 8079 */
@@ -21,11 +28,15 @@ export type RunningRestServer = {
   close(): Promise<void>
 }
 
-/** Starts the REST server on Node's HTTP server (via @hono/node-server). */
+/**
+ * Starts the REST server on Node's HTTP server. Commands and pipelines are read from and
+ * written to node:http directly; only subscriptions, which stream, go through the fetch
+ * handler (via @hono/node-server).
+ */
 export async function startRestServer(options: StartRestServerOptions): Promise<RunningRestServer> {
   const { port = 8079, host = '127.0.0.1', ...restOptions } = options
-  const rest = createRestServer(restOptions)
-  const server = createAdaptorServer({ fetch: rest.fetch }) as Server
+  const rest = createRestCore(restOptions)
+  const server = createServer(nodeListener(rest))
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -59,4 +70,74 @@ export async function startRestServer(options: StartRestServerOptions): Promise<
       return closing
     },
   }
+}
+
+/** The node:http listener: subscriptions through the fetch handler, the rest straight. */
+function nodeListener(core: RestCore) {
+  const streaming = getRequestListener(serveFetch(core).fetch, {
+    // an embedding app keeps its own globals
+    overrideGlobalObjects: false,
+  })
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/'
+    const { path, search } = splitUrl(url)
+    if (path.startsWith('/subscribe/') || path.startsWith('/psubscribe/')) {
+      void streaming(req, res)
+      return
+    }
+    const call: IncomingCall = {
+      method: req.method ?? 'GET',
+      path,
+      search,
+      header: (name) => {
+        const value = req.headers[name]
+        return Array.isArray(value) ? value.join(', ') : value
+      },
+      body: (limit) => readNodeBody(req, limit),
+    }
+    core.handle(call).then(
+      (reply) => {
+        res.writeHead(reply.status, reply.headers)
+        res.end(reply.body)
+      },
+      (error: unknown) => {
+        res.destroy(error instanceof Error ? error : undefined)
+      },
+    )
+  }
+}
+
+/** Path and query of a request line: origin form (`/get/k?x`) or absolute form. */
+function splitUrl(url: string): { path: string; search: string } {
+  if (!url.startsWith('/')) {
+    const parsed = new URL(url, 'http://localhost')
+    return { path: parsed.pathname, search: parsed.search }
+  }
+  const q = url.indexOf('?')
+  return q < 0 ? { path: url, search: '' } : { path: url.slice(0, q), search: url.slice(q) }
+}
+
+/** The body of a node request, refused (413) as soon as it passes `limit` bytes. */
+function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.off('data', onData)
+        req.resume()
+        reject(tooLarge(limit))
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on('data', onData)
+    req.once('end', () =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+    )
+    req.once('error', reject)
+    // the client went away mid-body; nobody reads this answer, but it is not a server fault
+    req.once('aborted', () => reject(new Rejection(400, 'ERR the request body was cut short')))
+  })
 }

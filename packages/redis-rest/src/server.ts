@@ -1,4 +1,3 @@
-import { type Context, Hono } from 'hono'
 import { createAuthenticator, type Role, tokenOf } from './auth'
 import type { Backend, Outcome, ParsedCommand } from './backend'
 import {
@@ -16,6 +15,38 @@ import { PubSubHub, type SubscriptionKind } from './pubsub'
 import { createRedisBackend } from './redis-backend'
 import { rewriteScriptCommand, ScriptShaMap, scriptLoadReplySha } from './scripts'
 
+/**
+ * One request as the server reads it, from a fetch `Request` or straight from node:http
+ * (the Node server skips building a `Request` and a web stream per call).
+ */
+export type IncomingCall = {
+  method: string
+  /** The raw path, still percent-encoded: `/get/a%2Fb`. */
+  path: string
+  /** The raw query string with its `?`, or ''. */
+  search: string
+  /** A header by lower-case name. */
+  header(name: string): string | undefined
+  /** The whole body; rejects with a 413 `Rejection` once it passes `limit` bytes. */
+  body(limit: number): Promise<Buffer>
+  /** Aborted when the client goes away; subscriptions end with it. */
+  signal?: AbortSignal
+}
+
+/** What the server answers: a JSON text, or the event stream of a subscription. */
+export type OutgoingReply = {
+  status: number
+  headers: Record<string, string>
+  body: string | ReadableStream<Uint8Array>
+}
+
+/** The transport-free server; `createRestServer` and `startRestServer` put HTTP around it. */
+export type RestCore = {
+  handle(call: IncomingCall): Promise<OutgoingReply>
+  readonly requests: number
+  close(): Promise<void>
+}
+
 export type RestServer = {
   /** The fetch handler: serve it, or mount it in another Hono app (`app.mount('/redis', rest.fetch)`). */
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>
@@ -29,7 +60,7 @@ export type RestServer = {
 }
 
 /** A refusal decided before Redis is asked: status and Upstash-style error text. */
-class Rejection extends Error {
+export class Rejection extends Error {
   readonly status: number
   constructor(status: number, message: string) {
     super(message)
@@ -37,7 +68,8 @@ class Rejection extends Error {
   }
 }
 
-type Env = { Variables: { role: Role; label: string } }
+/** Per-request state: who called, and what to name the request in the log line. */
+type Call = IncomingCall & { role: Role; label: string; query: URLSearchParams | undefined }
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT'])
 const SYNC_HEADER = 'upstash-sync-token'
@@ -72,7 +104,7 @@ function summary(commands: readonly ParsedCommand[]): string {
   return commands.length > 5 ? `${names.join(',')},… (${commands.length})` : names.join(',')
 }
 
-export function createRestServer(options: RestServerOptions): RestServer {
+export function createRestCore(options: RestServerOptions): RestCore {
   const config = resolveOptions(options)
   const target = parseTarget(config.redis)
   const logger = config.logger
@@ -115,13 +147,17 @@ export function createRestServer(options: RestServerOptions): RestServer {
   let syncToken = 0
   const streams = new Set<() => void>()
 
-  const json = (body: unknown, status = 200): Response =>
-    new Response(JSON.stringify(body), {
-      status,
-      headers: { 'content-type': 'application/json', [SYNC_HEADER]: String(syncToken) },
-    })
+  const json = (body: unknown, status = 200, extra?: Record<string, string>): OutgoingReply => ({
+    status,
+    headers: {
+      'content-type': 'application/json',
+      [SYNC_HEADER]: String(syncToken),
+      ...extra,
+    },
+    body: JSON.stringify(body),
+  })
 
-  const failure = (error: unknown): Response => {
+  const failure = (error: unknown): OutgoingReply => {
     if (error instanceof Rejection) return json({ error: error.message }, error.status)
     if (error instanceof CommandError) return json({ error: error.message }, 400)
     if (error instanceof RestServerError) {
@@ -162,29 +198,12 @@ export function createRestServer(options: RestServerOptions): RestServer {
   const replyOf = (command: ParsedCommand, reply: unknown): unknown =>
     scriptLoadReplySha(command.name, command.args) ?? reply
 
-  const readBody = async (c: Context<Env>): Promise<Buffer> => {
-    const declared = c.req.header('content-length')
+  const readBody = (call: Call): Promise<Buffer> => {
+    const declared = call.header('content-length')
     if (declared !== undefined && Number(declared) > config.maxBodyBytes) {
-      throw new Rejection(413, `ERR request body exceeds ${config.maxBodyBytes} bytes`)
+      throw tooLarge(config.maxBodyBytes)
     }
-    const body = c.req.raw.body
-    if (!body) return Buffer.alloc(0)
-    if (declared !== undefined) return Buffer.from(await c.req.raw.arrayBuffer())
-    // No length announced (chunked): count while reading and stop at the limit.
-    const chunks: Uint8Array[] = []
-    let size = 0
-    const reader = body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > config.maxBodyBytes) {
-        await reader.cancel()
-        throw new Rejection(413, `ERR request body exceeds ${config.maxBodyBytes} bytes`)
-      }
-      chunks.push(value)
-    }
-    return Buffer.concat(chunks)
+    return call.body(config.maxBodyBytes)
   }
 
   /** Authorizes, executes, and moves the sync token before the response carries it. */
@@ -192,7 +211,7 @@ export function createRestServer(options: RestServerOptions): RestServer {
     commands: ParsedCommand[],
     role: Role,
     execute: () => Promise<unknown>,
-  ): Promise<Response> => {
+  ): Promise<OutgoingReply> => {
     const writes = commands.map((command) => authorize(command, role)).some(Boolean)
     let body: unknown
     try {
@@ -203,19 +222,18 @@ export function createRestServer(options: RestServerOptions): RestServer {
     return json(body)
   }
 
-  const single = async (c: Context<Env>, command: ParsedCommand): Promise<Response> => {
-    c.set('label', command.name)
-    const role = c.get('role')
-    const base64 = isBase64(c)
-    return run([command], role, async () => {
-      const ready = await getBackend()
+  const single = (call: Call, command: ParsedCommand): Promise<OutgoingReply> => {
+    call.label = command.name
+    const base64 = isBase64(call)
+    return run([command], call.role, async () => {
+      const ready = backend ?? (await getBackend())
       const reply = await withTimeout(ready.command(prepare(command)))
       return { result: encodeResult(replyOf(command, reply), base64) }
     })
   }
 
-  const batch = async (c: Context<Env>, transaction: boolean): Promise<Response> => {
-    const body = parseJson(await readBody(c))
+  const batch = async (call: Call, transaction: boolean): Promise<OutgoingReply> => {
+    const body = parseJson(await readBody(call))
     if (!Array.isArray(body) || body.length === 0) {
       throw new Rejection(400, 'ERR the body must be a non-empty JSON array of commands')
     }
@@ -226,10 +244,10 @@ export function createRestServer(options: RestServerOptions): RestServer {
       )
     }
     const commands = body.map(toCommand)
-    c.set('label', summary(commands))
-    const base64 = isBase64(c)
-    return run(commands, c.get('role'), async () => {
-      const ready = await getBackend()
+    call.label = summary(commands)
+    const base64 = isBase64(call)
+    return run(commands, call.role, async () => {
+      const ready = backend ?? (await getBackend())
       const prepared = commands.map(prepare)
       const outcomes: Outcome[] = await withTimeout(
         transaction ? ready.transaction(prepared) : ready.pipeline(prepared),
@@ -242,17 +260,17 @@ export function createRestServer(options: RestServerOptions): RestServer {
     })
   }
 
-  const subscribe = async (c: Context<Env>, kind: SubscriptionKind): Promise<Response> => {
+  const subscribe = async (call: Call, kind: SubscriptionKind): Promise<OutgoingReply> => {
     const prefix = kind === 'channel' ? '/subscribe/' : '/psubscribe/'
-    // The raw path: Hono's c.req.path is already percent-decoded once.
-    const path = new URL(c.req.url).pathname
-    const name = decodePath(path.slice(path.indexOf(prefix) + prefix.length))
+    const name = decodePath(call.path.slice(prefix.length))
     const command = kind === 'channel' ? 'SUBSCRIBE' : 'PSUBSCRIBE'
-    c.set('label', command)
+    call.label = command
     if (name === '') throw new Rejection(400, `ERR ${command} needs a channel or pattern`)
     if (policy.isDenied(command, [name])) {
       throw new Rejection(403, `ERR command '${command.toLowerCase()}' is not allowed`)
     }
+    const signal = call.signal
+    if (!signal) throw new Error('a subscription needs the request signal')
     const encoder = new TextEncoder()
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined
     const send = (line: string) => {
@@ -277,7 +295,7 @@ export function createRestServer(options: RestServerOptions): RestServer {
       ended = true
       clearInterval(heartbeat)
       streams.delete(end)
-      c.req.raw.signal.removeEventListener('abort', end)
+      signal.removeEventListener('abort', end)
       try {
         controller?.close()
       } catch {
@@ -298,9 +316,10 @@ export function createRestServer(options: RestServerOptions): RestServer {
     heartbeat = setInterval(() => send(': keep-alive\n\n'), config.heartbeatMs)
     heartbeat.unref()
     streams.add(end)
-    c.req.raw.signal.addEventListener('abort', end)
-    if (c.req.raw.signal.aborted) end()
-    return new Response(stream, {
+    signal.addEventListener('abort', end)
+    if (signal.aborted) end()
+    return {
+      status: 200,
       headers: {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
@@ -308,90 +327,95 @@ export function createRestServer(options: RestServerOptions): RestServer {
         'x-accel-buffering': 'no',
         [SYNC_HEADER]: String(syncToken),
       },
-    })
+      body: stream,
+    }
   }
 
-  const pathStyle = async (c: Context<Env>): Promise<Response> => {
-    const raw = new URL(c.req.url).pathname.slice(1)
+  const pathStyle = async (call: Call): Promise<OutgoingReply> => {
+    const raw = call.path.slice(1)
     const segments = raw === '' ? [] : raw.split('/').map(decodePath)
     const args: Arg[] = [...segments.slice(1)]
-    if (c.req.method === 'POST' || c.req.method === 'PUT') {
+    if (call.method === 'POST' || call.method === 'PUT') {
       // Upstash appends a POSTed body as the last argument, raw (JSON or binary).
-      const body = await readBody(c)
+      const body = await readBody(call)
       if (body.length > 0) args.push(body)
     }
-    for (const [key, value] of new URL(c.req.url).searchParams) {
+    for (const [key, value] of queryOf(call)) {
       if (key === '_token') continue
       args.push(key)
       if (value !== '') args.push(value)
     }
     const name = segments[0]
     if (!name) throw new Rejection(400, 'ERR empty command')
-    return single(c, { name: name.toUpperCase(), args })
+    return single(call, { name: name.toUpperCase(), args })
   }
 
-  const app = new Hono<Env>()
+  /** The routes; HEAD is served as GET (the adapters drop its body). */
+  const route = async (call: Call): Promise<OutgoingReply> => {
+    const { path } = call
+    const writes = call.method === 'POST' || call.method === 'PUT'
+    if (path === '/' && writes) return single(call, toCommand(parseJson(await readBody(call))))
+    if (path === '/pipeline' || path === '/multi-exec') {
+      if (writes) return batch(call, path === '/multi-exec')
+      return json({ error: `ERR ${path} needs POST` }, 405, { allow: 'POST, PUT' })
+    }
+    if (path.startsWith('/subscribe/')) return subscribe(call, 'channel')
+    if (path.startsWith('/psubscribe/')) return subscribe(call, 'pattern')
+    return pathStyle(call)
+  }
 
-  app.use('*', async (c, next) => {
-    requests++
-    const started = performance.now()
-    c.set('label', '-')
+  /** Method, format, shutdown and token checks, then the route, counted for draining. */
+  const admit = async (call: Call): Promise<OutgoingReply> => {
+    if (!ALLOWED_METHODS.has(call.method)) {
+      return json({ error: `ERR method ${call.method} is not allowed` }, 405, {
+        allow: 'GET, HEAD, POST, PUT',
+      })
+    }
+    const format = call.header('upstash-response-format')
+    if (format !== undefined && format.toLowerCase() !== 'json') {
+      // RESP2 responses are an Upstash option this server does not offer; say so.
+      return json({ error: `ERR Upstash-Response-Format ${format} is not supported` }, 400)
+    }
+    if (closing) return json({ error: 'ERR the server is shutting down' }, 503)
+    const authorization = call.header('authorization')
+    const role = authenticate(
+      tokenOf(
+        authorization,
+        authorization ? undefined : (queryOf(call).get('_token') ?? undefined),
+      ),
+    )
+    if (!role) return json({ error: 'ERR unauthorized: missing or invalid token' }, 401)
+    call.role = role
+    inFlight++
     try {
-      if (!ALLOWED_METHODS.has(c.req.method)) {
-        c.res = json({ error: `ERR method ${c.req.method} is not allowed` }, 405)
-        c.header('allow', 'GET, HEAD, POST, PUT')
-        return
-      }
-      const format = c.req.header('upstash-response-format')
-      if (format !== undefined && format.toLowerCase() !== 'json') {
-        // RESP2 responses are an Upstash option this server does not offer; say so.
-        c.res = json({ error: `ERR Upstash-Response-Format ${format} is not supported` }, 400)
-        return
-      }
-      if (closing) {
-        c.res = json({ error: 'ERR the server is shutting down' }, 503)
-        return
-      }
-      const authorization = c.req.header('authorization')
-      const role = authenticate(
-        tokenOf(authorization, authorization ? undefined : c.req.query('_token')),
-      )
-      if (!role) {
-        c.res = json({ error: 'ERR unauthorized: missing or invalid token' }, 401)
-        return
-      }
-      c.set('role', role)
-      inFlight++
-      try {
-        await next()
-      } finally {
-        inFlight--
-        if (inFlight === 0) onIdle?.()
-      }
+      return await route(call)
     } finally {
+      inFlight--
+      if (inFlight === 0) onIdle?.()
+    }
+  }
+
+  return {
+    async handle(incoming) {
+      requests++
+      const started = logger.debug ? performance.now() : 0
+      const call = incoming as Call
+      call.label = '-'
+      call.query = undefined
+      let reply: OutgoingReply
+      try {
+        reply = await admit(call)
+      } catch (error) {
+        reply = failure(error)
+      }
       if (logger.debug) {
         const ms = (performance.now() - started).toFixed(1)
         logger.debug(
-          `${c.req.method} ${endpointOf(c.req.path)} ${c.get('label')} ${c.res.status} ${ms}ms`,
+          `${call.method} ${endpointOf(call.path)} ${call.label} ${reply.status} ${ms}ms`,
         )
       }
-    }
-  })
-
-  app.on(['POST', 'PUT'], '/', async (c) => single(c, toCommand(parseJson(await readBody(c)))))
-  app.on(['POST', 'PUT'], '/pipeline', (c) => batch(c, false))
-  app.on(['POST', 'PUT'], '/multi-exec', (c) => batch(c, true))
-  app.on(['GET', 'HEAD'], ['/pipeline', '/multi-exec'], (c) => {
-    c.header('allow', 'POST, PUT')
-    return json({ error: `ERR ${c.req.path} needs POST` }, 405)
-  })
-  app.on(['GET', 'POST', 'PUT'], '/subscribe/*', (c) => subscribe(c, 'channel'))
-  app.on(['GET', 'POST', 'PUT'], '/psubscribe/*', (c) => subscribe(c, 'pattern'))
-  app.all('*', pathStyle)
-  app.onError((error) => failure(error))
-
-  return {
-    fetch: (request, env) => app.fetch(request, env),
+      return reply
+    },
     get requests() {
       return requests
     },
@@ -416,10 +440,71 @@ export function createRestServer(options: RestServerOptions): RestServer {
   }
 }
 
-function isBase64(c: Context<Env>): boolean {
-  return c.req.header('upstash-encoding')?.toLowerCase() === 'base64'
+/** The fetch handler around the core: any runtime with `Request`/`Response`, or Hono's `mount`. */
+export function createRestServer(options: RestServerOptions): RestServer {
+  return serveFetch(createRestCore(options))
 }
 
+/** The fetch adapter of a core. */
+export function serveFetch(core: RestCore): RestServer {
+  return {
+    async fetch(request) {
+      const url = new URL(request.url)
+      const reply = await core.handle({
+        method: request.method,
+        path: url.pathname,
+        search: url.search,
+        header: (name) => request.headers.get(name) ?? undefined,
+        body: (limit) => readRequestBody(request, limit),
+        signal: request.signal,
+      })
+      return new Response(request.method === 'HEAD' ? null : reply.body, {
+        status: reply.status,
+        headers: reply.headers,
+      })
+    },
+    get requests() {
+      return core.requests
+    },
+    close: () => core.close(),
+  }
+}
+
+/** A fetch `Request` body, stopped at `limit` bytes when no length was announced. */
+async function readRequestBody(request: Request, limit: number): Promise<Buffer> {
+  const body = request.body
+  if (!body) return Buffer.alloc(0)
+  if (request.headers.get('content-length') !== null) {
+    return Buffer.from(await request.arrayBuffer())
+  }
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks)
+}
+
+export function tooLarge(limit: number): Rejection {
+  return new Rejection(413, `ERR request body exceeds ${limit} bytes`)
+}
+
+function queryOf(call: Call): URLSearchParams {
+  call.query ??= new URLSearchParams(call.search)
+  return call.query
+}
+
+function isBase64(call: Call): boolean {
+  return call.header('upstash-encoding')?.toLowerCase() === 'base64'
+}
 function decodePath(segment: string): string {
   try {
     return decodeURIComponent(segment)

@@ -28,6 +28,52 @@ describe('createRestServer()', () => {
     await rest.close()
   })
 
+  it('the fetch handler refuses oversized bodies (413), answers HEAD without a body, and checks the token', async () => {
+    const rest = createRestServer({ redis: 'memory://', token: TOKEN, maxBodyBytes: 64 })
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    const big = JSON.stringify(['SET', 'k', 'x'.repeat(100)])
+    const announced = await rest.fetch(
+      new Request('http://x/', { method: 'POST', headers: auth, body: big }),
+    )
+    expect(announced.status).toBe(413)
+    expect(await announced.json()).toEqual({ error: 'ERR request body exceeds 64 bytes' })
+    const streamed = await rest.fetch(
+      new Request('http://x/', {
+        method: 'POST',
+        headers: auth,
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(big.slice(0, 50)))
+            controller.enqueue(new TextEncoder().encode(big.slice(50)))
+            controller.close()
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(streamed.status).toBe(413)
+    const head = await rest.fetch(new Request('http://x/ping', { method: 'HEAD', headers: auth }))
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+    const viaQuery = await rest.fetch(new Request(`http://x/echo/a%2Fb?_token=${TOKEN}`))
+    expect(await viaQuery.json()).toEqual({ result: 'a/b' })
+    expect((await rest.fetch(new Request('http://x/ping'))).status).toBe(401)
+    const pipeline = await rest.fetch(
+      new Request('http://x/pipeline', {
+        method: 'POST',
+        headers: { ...auth, 'upstash-encoding': 'base64' },
+        body: JSON.stringify([['SET', 'k', 'v'], ['GET', 'k'], ['NOPE']]),
+      }),
+    )
+    expect(await pipeline.json()).toEqual([
+      { result: 'OK' },
+      { result: Buffer.from('v').toString('base64') },
+      { error: expect.stringMatching(/^ERR unknown command/) },
+    ])
+    expect(pipeline.headers.get('upstash-sync-token')).toBe('1')
+    await rest.close()
+  })
+
   it('answers 503 after close()', async () => {
     const rest = createRestServer({ redis: 'memory://', token: TOKEN })
     await rest.close()
