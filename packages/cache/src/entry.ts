@@ -76,9 +76,50 @@ export async function decodeEntry(raw: string): Promise<Entry | undefined> {
   }
 }
 
+/** The header of an entry without tags, `[1,createdAt,expiresAt,[],[]]`, the common case. */
+const UNTAGGED_HEAD = `[${VERSION},`
+const UNTAGGED_TAIL = ',[],[]]'
+
+/**
+ * Reads an untagged header without JSON.parse (a third of a hit's CPU went to parsing);
+ * `undefined` sends anything else to the general parser.
+ */
+function parseUntagged(body: string, start: number, newline: number): Entry | undefined {
+  const from = start + UNTAGGED_HEAD.length
+  const to = newline - UNTAGGED_TAIL.length
+  if (to <= from || !body.startsWith(UNTAGGED_HEAD, start)) return undefined
+  if (!body.startsWith(UNTAGGED_TAIL, to)) return undefined
+  const comma = body.indexOf(',', from)
+  if (comma < 0 || comma >= to) return undefined
+  const createdAt = toInteger(body, from, comma)
+  const expiresAt = toInteger(body, comma + 1, to)
+  if (createdAt === undefined || expiresAt === undefined) return undefined
+  return {
+    payload: body.slice(newline + 1),
+    createdAt,
+    expiresAt,
+    tags: [],
+    tokens: [],
+  }
+}
+
+/** Digits only (what JSON.stringify writes for an epoch ms), else `undefined`. */
+function toInteger(text: string, from: number, to: number): number | undefined {
+  if (to - from < 1 || to - from > 16) return undefined
+  let value = 0
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return undefined
+    value = value * 10 + digit
+  }
+  return value
+}
+
 function parseBody(body: string, start: number): Entry | undefined {
   const newline = body.indexOf('\n', start)
   if (newline < 0) return undefined
+  const untagged = parseUntagged(body, start, newline)
+  if (untagged) return untagged
   let header: unknown
   try {
     header = JSON.parse(body.slice(start, newline))

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { decodeEntry, type Entry, encodeEntry, encodePayload } from '../src/entry'
+import { decodeEntry, decodePlainEntry, type Entry, encodeEntry, encodePayload } from '../src/entry'
 
 const entry = (payload: unknown): Entry => ({
   payload: encodePayload(payload),
@@ -38,5 +38,46 @@ describe('entry format', () => {
     ['a corrupt compressed body', 'Z!!!not-base64-deflate'],
   ])('%s decodes as nothing rather than throwing', async (_name, raw) => {
     expect(await decodeEntry(raw)).toBeUndefined()
+  })
+
+  test('an untagged header, read without JSON.parse, decodes exactly as JSON.parse reads it', async () => {
+    const untagged = { ...entry({ n: 1 }), tags: [], tokens: [] }
+    const raw = await encodeEntry(untagged, undefined)
+    expect(decodePlainEntry(raw)).toEqual(untagged)
+    // anything the fast path does not take goes through JSON.parse with the same verdict
+    const headers = [
+      '[1,0,9007199254740991,[],[]]',
+      '[1,1.5,2,[],[]]',
+      '[1,-1,2,[],[]]',
+      '[1,,2,[],[]]',
+      '[1,1,,[],[]]',
+      '[1,1 ,2,[],[]]',
+      '[1,1,2,3,[],[]]',
+      '[1,"1",2,[],[]]',
+      '[1,1e3,2,[],[]]',
+      '[1,12345678901234567,2,[],[]]',
+      '[1,1,2,[],[] ]',
+      '[1,1,2,[],[]]]',
+    ]
+    for (const header of headers) {
+      let expected: Entry | undefined
+      try {
+        const parsed = JSON.parse(header) as unknown[]
+        const [version, createdAt, expiresAt, tags, tokens] = parsed
+        const empty = (v: unknown) => Array.isArray(v) && v.length === 0
+        expected =
+          parsed.length === 5 &&
+          version === 1 &&
+          typeof createdAt === 'number' &&
+          typeof expiresAt === 'number' &&
+          empty(tags) &&
+          empty(tokens)
+            ? { payload: '1', createdAt, expiresAt, tags: [], tokens: [] }
+            : undefined
+      } catch {
+        expected = undefined
+      }
+      expect(decodePlainEntry(`J${header}\n1`), header).toEqual(expected)
+    }
   })
 })

@@ -1,4 +1,5 @@
 import { defineKeys, key } from '@hotpath/keys'
+import type { ManagedRedisClient } from '@hotpath/redis'
 import { describe, expect, test } from 'vitest'
 import { CacheError, createCache, errors } from '../src/index'
 import { range, redisFixture, runId, sleep, TARGETS } from './fixtures'
@@ -126,6 +127,25 @@ describe.each(TARGETS)('cache-aside on %s', (target) => {
     await cache.set(ref.key, { n: 'three' })
     expect(await cache.get(ref)).toBeUndefined()
     expect(await cache.getOrSet(ref, () => ({ n: 4 }))).toEqual({ n: 4 })
+  })
+
+  test('concurrent hits of one key share one read; the next read is a new one', async () => {
+    const id = runId()
+    const client = await redis.connect(target)
+    const writer = createCache({ redis: await redis.connect(target), prefix: id })
+    const cache = createCache({ redis: client, prefix: id })
+    await writer.set(`${id}:hot`, 'v1')
+    const stats = (client as ManagedRedisClient).stats
+    let before = stats().commands
+    const values = await Promise.all(range(25).map(() => cache.get(`${id}:hot`)))
+    expect(values).toEqual(range(25).map(() => 'v1'))
+    expect(stats().commands - before).toBe(1)
+    // settled reads are not reused: a write in between is seen at once
+    await writer.set(`${id}:hot`, 'v2')
+    before = stats().commands
+    expect(await cache.get(`${id}:hot`)).toBe('v2')
+    expect(await cache.getOrSet(`${id}:hot`, () => 'loaded')).toBe('v2')
+    expect(stats().commands - before).toBe(2)
   })
 
   test('string keys are named by the registry for stats', async () => {

@@ -28,7 +28,81 @@ export const RESILIENCE_DEFAULTS = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-type Pending = { deadline: number; name: string; fail: (error: RedisError) => void }
+/** One call waiting for its reply; `done` once it settled or timed out. */
+class Pending {
+  done = false
+  constructor(
+    readonly deadline: number,
+    readonly name: string,
+    readonly fail: (error: unknown) => void,
+  ) {}
+}
+
+/**
+ * The calls in flight, oldest first. One client has one timeout, so deadlines grow in
+ * insertion order and the sweep stops at the first call that still has time. Settling
+ * marks a call done and drops done calls from the front: a push and a flag per call, where
+ * a Set cost a hash-table insert and delete (about a microsecond, a measurable share of a
+ * local GET).
+ */
+class InFlight {
+  #calls: Pending[] = []
+  #head = 0
+  #last = 0
+
+  get size(): number {
+    return this.#calls.length - this.#head
+  }
+
+  add(call: Pending): void {
+    this.#calls.push(call)
+  }
+
+  /**
+   * The deadline of a call starting now. Date.now() is cheaper than performance.now() (a
+   * measurable share of a call), and a clock stepped backwards must not put a later call
+   * before an earlier one: deadlines never decrease.
+   */
+  deadline(timeoutMs: number): number {
+    this.#last = Math.max(this.#last, Date.now() + timeoutMs)
+    return this.#last
+  }
+
+  /** Marks the call settled; false when it already was (the sweeper failed it first). */
+  settle(call: Pending): boolean {
+    if (call.done) return false
+    call.done = true
+    this.#compact()
+    return true
+  }
+
+  /** Takes out the calls whose deadline passed, oldest first. */
+  expire(now: number): Pending[] {
+    const expired: Pending[] = []
+    for (let i = this.#head; i < this.#calls.length; i++) {
+      const call = this.#calls[i] as Pending
+      if (call.done) continue
+      if (call.deadline > now) break
+      call.done = true
+      expired.push(call)
+    }
+    this.#compact()
+    return expired
+  }
+
+  #compact(): void {
+    const calls = this.#calls
+    while (this.#head < calls.length && (calls[this.#head] as Pending).done) this.#head++
+    if (this.#head === calls.length) {
+      this.#calls = []
+      this.#head = 0
+    } else if (this.#head >= 1024 && this.#head * 2 >= calls.length) {
+      // a slow call at the front holds settled ones behind it: drop them in one go
+      this.#calls = calls.slice(this.#head)
+      this.#head = 0
+    }
+  }
+}
 
 export type ResilienceHooks = {
   /** Turns whatever a transport rejected with into a RedisError. */
@@ -43,7 +117,7 @@ const identity = <T>(value: unknown): T => value as T
  * Timeout, retry and circuit breaker around every call. Only transport failures count
  * against the breaker: a WRONGTYPE reply proves Redis is alive.
  *
- * The hot path is one wrapper promise and a Set entry, and the reply is shaped inside it:
+ * The hot path is one wrapper promise and a queue entry, and the reply is shaped inside it:
  * on a fast connection a timer or an extra promise per call costs a measurable share of a
  * GET, so one timer sweeps expired calls and nothing else is chained.
  */
@@ -51,7 +125,7 @@ export class Resilience {
   readonly #options: Required<ResilienceOptions>
   readonly #events: Emitter<ClientEvents>
   readonly #hooks: ResilienceHooks
-  readonly #pending = new Set<Pending>()
+  readonly #pending = new InFlight()
   #sweeper: ReturnType<typeof setTimeout> | undefined
   #state: BreakerState = 'closed'
   #failures = 0
@@ -88,15 +162,16 @@ export class Resilience {
         return Promise.reject(mapped)
       }
     }
+    // No named closures per call: they cost a function object each, and more under tools that
+    // keep function names (tsx, esbuild keepNames).
     return new Promise<T>((resolve, reject) => {
-      const failed = (error: unknown) => {
+      const entry = new Pending(this.#pending.deadline(this.#options.timeoutMs), name, (error) => {
         if (probe) this.#probing = false
         this.#recover(error, name, idempotent && !probe, attempt, 0).then(
           (value) => resolve(shape(value as R)),
           reject,
         )
-      }
-      const entry: Pending = { deadline: Date.now() + this.#options.timeoutMs, name, fail: failed }
+      })
       this.#pending.add(entry)
       if (this.#sweeper === undefined) this.#arm()
       let sent: Promise<R>
@@ -108,13 +183,13 @@ export class Resilience {
       sent.then(
         (value) => {
           // A call the sweeper already failed stays failed.
-          if (!this.#pending.delete(entry)) return
+          if (!this.#pending.settle(entry)) return
           if (probe) this.#probing = false
           if (this.#failures !== 0 || this.#state !== 'closed') this.#succeeded()
           resolve(shape(value))
         },
         (error: unknown) => {
-          if (this.#pending.delete(entry)) failed(error)
+          if (this.#pending.settle(entry)) entry.fail(error)
         },
       )
     })
@@ -188,15 +263,15 @@ export class Resilience {
   /** One timed attempt without the policy, for retries. */
   #once(name: string, attempt: () => Promise<unknown>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const entry: Pending = { deadline: Date.now() + this.#options.timeoutMs, name, fail: reject }
+      const entry = new Pending(this.#pending.deadline(this.#options.timeoutMs), name, reject)
       this.#pending.add(entry)
       if (this.#sweeper === undefined) this.#arm()
       attempt().then(
         (value) => {
-          if (this.#pending.delete(entry)) resolve(value)
+          if (this.#pending.settle(entry)) resolve(value)
         },
         (error: unknown) => {
-          if (this.#pending.delete(entry)) reject(error)
+          if (this.#pending.settle(entry)) reject(error)
         },
       )
     })
@@ -206,10 +281,7 @@ export class Resilience {
     const every = Math.max(5, Math.ceil(this.#options.timeoutMs / 4))
     this.#sweeper = setTimeout(() => {
       this.#sweeper = undefined
-      const now = Date.now()
-      for (const entry of this.#pending) {
-        if (entry.deadline > now) continue
-        this.#pending.delete(entry)
+      for (const entry of this.#pending.expire(Date.now())) {
         entry.fail(
           new RedisError(
             errors.E_TIMEOUT,

@@ -75,6 +75,32 @@ describe('timeouts', () => {
     expect(error.code).toBe('E_TIMEOUT')
     expect(error.command).toBe('GET')
   })
+
+  it('a stuck call times out on its own while the calls sent after it keep answering', async () => {
+    // GETs of keys starting with "stuck" never answer; everything else answers at once.
+    const transport: Transport = {
+      driver: 'partial',
+      send: (command: Command) =>
+        String(command[1]).startsWith('stuck') ? new Promise(() => {}) : Promise.resolve('v'),
+      pipeline: async () => [],
+      masters: async () => [transport.send],
+      subscribe: async () => async () => {},
+      close: async () => {},
+    }
+    const redis = createClient(transport, { timeoutMs: 80, retries: 0 })
+    const stuck = rejection(redis.get('stuck:1'))
+    // thousands of calls settle behind the stuck one, in order and out of order
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(Array.from({ length: 1500 }, (_, i) => redis.get(`k${i}`)))
+      expect(answers.every((answer) => answer === 'v')).toBe(true)
+    }
+    const late = rejection(redis.get('stuck:2'))
+    expect(await redis.get('after')).toBe('v')
+    const [first, second] = await Promise.all([stuck, late])
+    expect([first.code, first.command, second.code]).toEqual(['E_TIMEOUT', 'GET', 'E_TIMEOUT'])
+    // and the client is still usable once the queue is empty again
+    expect(await redis.get('again')).toBe('v')
+  })
 })
 
 describe('retries', () => {
