@@ -31,6 +31,14 @@ export const MAX_ANALYTICS_MINUTES = 1440
 const FIELD: Record<AnalyticsOutcome, string> = { allowed: 'a', blocked: 'b', denied: 'd' }
 
 /**
+ * Runs `fn` once the current event-loop turn, microtasks included, is done: every limit()
+ * answered by one reply has recorded by then. setImmediate where there is one (Node, Bun,
+ * Deno); setTimeout(0) elsewhere, which Node would round up to a millisecond per batch.
+ */
+const afterThisTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0)
+
+/**
  * Per-minute counters, one hash per minute with a field per identifier and outcome.
  * Writes are batched per event-loop turn and sent as one pipeline after limit() has
  * answered: the request path never waits on them (they are in `pending`).
@@ -57,7 +65,7 @@ export class AnalyticsRecorder {
     }
     const field = `${FIELD[outcome]}:${identifier}`
     fields.set(field, (fields.get(field) ?? 0) + 1)
-    this.#flushing ??= new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() =>
+    this.#flushing ??= new Promise<void>((resolve) => afterThisTurn(resolve)).then(() =>
       this.#flush(),
     )
     return this.#flushing

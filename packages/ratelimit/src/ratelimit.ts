@@ -441,15 +441,14 @@ export class Ratelimit {
     const keys = this.#dynamicLimits
       ? [...call.keys, this.#keys.dynamicLimit({ identifier }).key]
       : call.keys
-    const args = [
-      tokens,
-      this.limiter.windowMs,
-      now,
-      rate,
-      peek ? '1' : '0',
-      this.#dynamicLimits ? '1' : '0',
-      call.extra,
-    ]
+    const args: (string | number)[] = [tokens, this.limiter.windowMs, now, rate]
+    // Trailing flags that are off stay unsent (the scripts read a missing one as off): fewer
+    // bytes per call over HTTP, where every limit() of a tick shares one request body.
+    const needsExtra = this.limiter.algorithm === 'tokenBucket' || requestId !== ''
+    if (peek || this.#dynamicLimits || needsExtra) {
+      args.push(peek ? '1' : '0', this.#dynamicLimits ? '1' : '0')
+      if (needsExtra) args.push(call.extra)
+    }
     const running = this.#batcher
       ? this.#batcher.run(call.script, keys, args)
       : evalScript(this.#redis, call.script, keys, args)

@@ -8,6 +8,7 @@ import { defineScript } from '@hotpath/redis'
  *   ARGV[4] rate (cost; negative refunds)   ARGV[5] '1' = peek: decide, never write
  *   ARGV[6] '1' = KEYS[#KEYS] holds a per-identifier dynamic limit
  *   ARGV[7] algorithm extra (refill rate, request id)
+ * ARGV[5..7] may be absent: a missing flag is off (the caller leaves off what is off).
  * and answers {allowed 0|1, remaining, reset unix ms as a decimal string, effective limit}.
  * reset travels as a string because Lua VMs with 32-bit integers (fengari, behind the memory
  * driver) wrap larger numbers on the way out; nil replies are read through num() because
