@@ -1,3 +1,4 @@
+import { createRedis } from '@hotpath/redis'
 import { registerRedisContractSuite } from '@hotpath/redis/testing'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { redisTargets } from '@hotpath/test-redis'
@@ -36,6 +37,24 @@ registerRedisContractSuite(
   {
     unreachable: stoppedServerClient,
   },
+)
+
+// What apps get from UPSTASH_REDIS_REST_*: the same driver, loaded on first use behind a wrapper.
+registerRedisContractSuite(
+  'upstash from UPSTASH_REDIS_REST_* (createRedis) via redis-rest (redis-server)',
+  async () => {
+    const server = await startRestServer({
+      redis: redisTargets().standalone.url,
+      token: TOKEN,
+      port: 0,
+    })
+    servers.push(server)
+    const env = { UPSTASH_REDIS_REST_URL: server.url, UPSTASH_REDIS_REST_TOKEN: TOKEN }
+    const client = createRedis({ env, timeoutMs: 5000 })
+    if (!client) throw new Error('createRedis() returned null for UPSTASH_REDIS_REST_*')
+    return client
+  },
+  { unreachable: stoppedServerClient },
 )
 
 registerRedisContractSuite('upstash via redis-rest (memory://)', () => throughServer('memory://'), {

@@ -1,5 +1,5 @@
 import { type ClientOptions, createClient } from './client'
-import { errors, RedisError } from './errors'
+import { connectionError, errors, RedisError } from './errors'
 import type { Transport } from './transports/transport'
 import type { DriverName, ManagedRedisClient } from './types'
 
@@ -75,12 +75,20 @@ export function configFromEnv(env: CreateRedisOptions['env']): Config | null {
 /** Loads a driver only when it is used, so its library stays an optional peer dependency. */
 function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Transport {
   let loaded: Promise<Transport> | undefined
+  let ready: Transport | undefined
   const get = () => {
-    loaded ??= load()
+    loaded ??= load().then((transport) => {
+      ready = transport
+      return transport
+    })
     return loaded
   }
   return {
     driver,
+    // Transports reject with their library's errors and map them here: without the loaded
+    // driver's mapping, every server reply (WRONGTYPE, NOSCRIPT) would pass for a lost
+    // connection, feed the breaker and defeat runScript's EVAL fallback.
+    toError: (error, name) => (ready?.toError ?? connectionError)(error, name),
     send: async (command) => (await get()).send(command),
     pipeline: async (commands) => (await get()).pipeline(commands),
     masters: async () => (await get()).masters(),

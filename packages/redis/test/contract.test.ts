@@ -2,6 +2,7 @@ import { redisTargets, startRedis } from '@hotpath/test-redis'
 import { afterAll } from 'vitest'
 import { createMemoryRedis } from '../src/drivers/memory'
 import { createTcpRedis } from '../src/drivers/tcp'
+import { createRedis } from '../src/env'
 import { registerRedisContractSuite } from '../src/testing/index'
 
 const servers: { stop(): Promise<void> }[] = []
@@ -40,3 +41,14 @@ registerRedisContractSuite(
 )
 
 registerRedisContractSuite('memory', () => createMemoryRedis({ timeoutMs }))
+
+// What apps get from the environment: the same driver, loaded on first use behind a wrapper.
+registerRedisContractSuite(
+  'tcp from REDIS_URL (createRedis, lazily loaded driver)',
+  () => {
+    const client = createRedis({ env: { REDIS_URL: redisTargets().standalone.url }, timeoutMs })
+    if (!client) throw new Error('createRedis() returned null for a REDIS_URL')
+    return client
+  },
+  { unreachable: stoppedServerClient },
+)
