@@ -488,23 +488,41 @@ export class Cache {
   }
 
   /** Never rejects: a failure is returned as `error` so every sharer records it. */
-  async #fetch(slot: ReadSlot, key: string, tags: readonly string[]): Promise<Fetched> {
+  #fetch(slot: ReadSlot, key: string, tags: readonly string[]): Promise<Fetched> {
     const redis = this.#redis as RedisClient
-    const tokens = tags.length === 0 ? EMPTY_TOKENS : noTokens()
     const at = Date.now()
+    // The common untagged read is one `then` on the GET, not an async frame around it.
+    let sent: Promise<Fetched>
     try {
-      if (tags.length === 0) return { raw: await redis.get(key), tokens, at, error: undefined }
-      const replies = await this.#mget([key, ...tags.map((tag) => this.#tagKey(tag))])
-      tags.forEach((tag, index) => {
-        tokens.set(tag, replies[index + 1] ?? '')
-      })
-      return { raw: replies[0] ?? null, tokens, at, error: undefined }
+      sent =
+        tags.length === 0
+          ? redis.get(key).then((raw) => ({ raw, tokens: EMPTY_TOKENS, at, error: undefined }))
+          : this.#fetchTagged(key, tags, at)
     } catch (error) {
-      return { raw: null, tokens, at, error: error ?? new Error('read failed') }
-    } finally {
-      // Runs after the caller registered this fetch: the body always awaits first.
-      slot.fetch = undefined
+      // a client that throws instead of rejecting still degrades to a miss
+      sent = Promise.reject(error)
     }
+    // Settles after the caller registered this fetch: `then` callbacks never run synchronously.
+    return sent.then(
+      (fetched) => {
+        slot.fetch = undefined
+        return fetched
+      },
+      (error: unknown) => {
+        slot.fetch = undefined
+        const tokens = tags.length === 0 ? EMPTY_TOKENS : noTokens()
+        return { raw: null, tokens, at, error: error ?? new Error('read failed') }
+      },
+    )
+  }
+
+  async #fetchTagged(key: string, tags: readonly string[], at: number): Promise<Fetched> {
+    const tokens = noTokens()
+    const replies = await this.#mget([key, ...tags.map((tag) => this.#tagKey(tag))])
+    tags.forEach((tag, index) => {
+      tokens.set(tag, replies[index + 1] ?? '')
+    })
+    return { raw: replies[0] ?? null, tokens, at, error: undefined }
   }
 
   /**
