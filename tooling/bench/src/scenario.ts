@@ -100,3 +100,46 @@ export function round(value: number, digits = 3): number {
   const factor = 10 ** digits
   return Math.round(value * factor) / factor
 }
+
+/**
+ * Sequential async tasks measured call by call in rotation (A B C A B C …), each call timed
+ * on its own, for `timeMs` after a warm-up. On a shared machine the speed drifts by ±10%
+ * within seconds; when tasks run in blocks, a ratio between them measures that drift as
+ * much as the code. Interleaved, every task sees the same machine, so the ratio of two rows
+ * compares the code. ops/s is calls over the time spent inside that task's calls.
+ */
+export async function measureInterleaved(
+  tasks: Record<string, () => Promise<unknown>>,
+  options: { timeMs: number; warmupMs?: number },
+): Promise<Row[]> {
+  const entries = Object.entries(tasks)
+  const warmupEnd = performance.now() + (options.warmupMs ?? Math.min(500, options.timeMs / 4))
+  while (performance.now() < warmupEnd) for (const [, fn] of entries) await fn()
+  const latencies = entries.map((): number[] => [])
+  const end = performance.now() + options.timeMs
+  let turn = 0
+  while (performance.now() < end) {
+    // rotate the starting task so no task always runs right after the same neighbour
+    for (let i = 0; i < entries.length; i++) {
+      const index = (turn + i) % entries.length
+      const fn = (entries[index] as [string, () => Promise<unknown>])[1]
+      const start = performance.now()
+      await fn()
+      latencies[index]?.push(performance.now() - start)
+    }
+    turn++
+  }
+  return entries.map(([name], index) => {
+    const list = (latencies[index] ?? []).sort((a, b) => a - b)
+    const total = list.reduce((sum, ms) => sum + ms, 0)
+    const pick = (q: number) =>
+      list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? Number.NaN
+    return {
+      name,
+      opsPerSec: Math.round((list.length / total) * 1000),
+      p50Ms: round(pick(0.5)),
+      p99Ms: round(pick(0.99)),
+      samples: list.length,
+    }
+  })
+}
