@@ -46,26 +46,29 @@ class Pending {
  * local GET).
  */
 class InFlight {
+  readonly #timeoutMs: number
   #calls: Pending[] = []
   #head = 0
   #last = 0
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs
+  }
 
   get size(): number {
     return this.#calls.length - this.#head
   }
 
-  add(call: Pending): void {
-    this.#calls.push(call)
-  }
-
   /**
-   * The deadline of a call starting now. Date.now() is cheaper than performance.now() (a
-   * measurable share of a call), and a clock stepped backwards must not put a later call
-   * before an earlier one: deadlines never decrease.
+   * Tracks a call starting now. Its deadline comes from Date.now(), cheaper than
+   * performance.now() (a measurable share of a call); deadlines never decrease, so a clock
+   * stepped backwards cannot put a later call before an earlier one.
    */
-  deadline(timeoutMs: number): number {
-    this.#last = Math.max(this.#last, Date.now() + timeoutMs)
-    return this.#last
+  start(name: string, fail: (error: unknown) => void): Pending {
+    this.#last = Math.max(this.#last, Date.now() + this.#timeoutMs)
+    const call = new Pending(this.#last, name, fail)
+    this.#calls.push(call)
+    return call
   }
 
   /** Marks the call settled; false when it already was (the sweeper failed it first). */
@@ -125,7 +128,7 @@ export class Resilience {
   readonly #options: Required<ResilienceOptions>
   readonly #events: Emitter<ClientEvents>
   readonly #hooks: ResilienceHooks
-  readonly #pending = new InFlight()
+  readonly #pending: InFlight
   #sweeper: ReturnType<typeof setTimeout> | undefined
   #state: BreakerState = 'closed'
   #failures = 0
@@ -134,6 +137,7 @@ export class Resilience {
 
   constructor(options: ResilienceOptions, events: Emitter<ClientEvents>, hooks: ResilienceHooks) {
     this.#options = { ...RESILIENCE_DEFAULTS, ...options }
+    this.#pending = new InFlight(this.#options.timeoutMs)
     this.#events = events
     this.#hooks = hooks
   }
@@ -165,15 +169,13 @@ export class Resilience {
     // No named closures per call: they cost a function object each, and more under tools that
     // keep function names (tsx, esbuild keepNames).
     return new Promise<T>((resolve, reject) => {
-      const entry = new Pending(this.#pending.deadline(this.#options.timeoutMs), name, (error) => {
+      const entry = this.#track(name, (error) => {
         if (probe) this.#probing = false
         this.#recover(error, name, idempotent && !probe, attempt, 0).then(
           (value) => resolve(shape(value as R)),
           reject,
         )
       })
-      this.#pending.add(entry)
-      if (this.#sweeper === undefined) this.#arm()
       let sent: Promise<R>
       try {
         sent = attempt()
@@ -263,9 +265,7 @@ export class Resilience {
   /** One timed attempt without the policy, for retries. */
   #once(name: string, attempt: () => Promise<unknown>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const entry = new Pending(this.#pending.deadline(this.#options.timeoutMs), name, reject)
-      this.#pending.add(entry)
-      if (this.#sweeper === undefined) this.#arm()
+      const entry = this.#track(name, reject)
       attempt().then(
         (value) => {
           if (this.#pending.settle(entry)) resolve(value)
@@ -275,6 +275,13 @@ export class Resilience {
         },
       )
     })
+  }
+
+  /** Starts the clock on a call; the sweeper runs while any call is in flight. */
+  #track(name: string, fail: (error: unknown) => void): Pending {
+    const entry = this.#pending.start(name, fail)
+    if (this.#sweeper === undefined) this.#arm()
+    return entry
   }
 
   #arm(): void {

@@ -81,14 +81,17 @@ export async function measureConcurrent(
   await Promise.all(Array.from({ length: options.concurrency }, worker))
   const elapsed = performance.now() - started
   latencies.sort((a, b) => a - b)
-  const pick = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN
   return {
     opsPerSec: Math.round((latencies.length / elapsed) * 1000),
-    p50Ms: round(pick(0.5)),
-    p99Ms: round(pick(0.99)),
+    p50Ms: round(quantile(latencies, 0.5)),
+    p99Ms: round(quantile(latencies, 0.99)),
     samples: latencies.length,
   }
+}
+
+/** The `q` quantile of ascending `sorted` values. */
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
 }
 
 export function ratio(numerator: Row | undefined, denominator: Row | undefined): number {
@@ -132,13 +135,11 @@ export async function measureInterleaved(
   return entries.map(([name], index) => {
     const list = (latencies[index] ?? []).sort((a, b) => a - b)
     const total = list.reduce((sum, ms) => sum + ms, 0)
-    const pick = (q: number) =>
-      list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? Number.NaN
     return {
       name,
       opsPerSec: Math.round((list.length / total) * 1000),
-      p50Ms: round(pick(0.5)),
-      p99Ms: round(pick(0.99)),
+      p50Ms: round(quantile(list, 0.5)),
+      p99Ms: round(quantile(list, 0.99)),
       samples: list.length,
     }
   })
