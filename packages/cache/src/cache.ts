@@ -1,15 +1,9 @@
 import type { KeyDefinition, KeyRef } from '@hotpath/keys'
 import type { RedisClient } from '@hotpath/redis'
 import { runScript } from '@hotpath/redis'
+import { type Decoded, DecodedValues } from './decoded'
 import { type Duration, toMs } from './duration'
-import {
-  decodeEntry,
-  decodePayload,
-  decodePlainEntry,
-  type Entry,
-  encodeEntry,
-  encodePayload,
-} from './entry'
+import { decodeEntry, decodePlainEntry, type Entry, encodeEntry, encodePayload } from './entry'
 import { CacheError, errors } from './errors'
 import { type CacheEventName, CacheEvents, type CacheListener, debugFromEnv } from './events'
 import { defineInternalKeys, type InternalKeys } from './internal-keys'
@@ -127,13 +121,21 @@ type Miss = {
 type Read<T> = Hit<T> | Miss
 
 type Fetched = { raw: string | null; tokens: Tokens; at: number; error: unknown }
-/** Where concurrent readers of one key find the round trip already on its way. */
-type ReadSlot = { fetch: Promise<Fetched> | undefined }
+/**
+ * Where concurrent readers of one key find the round trip already on its way: the GET of an
+ * untagged read (`raw`, sent at `at`), or the MGET of a tagged one (`fetch`).
+ */
+type ReadSlot = {
+  raw: Promise<string | null> | undefined
+  fetch: Promise<Fetched> | undefined
+  at: number
+}
 
 type Refresh<T> = { refreshed: true; value: T } | { refreshed: false }
 
 const NO_TAGS: readonly string[] = []
 const HINTS_MAX = 10_000
+const DEFAULT_REUSE_CHARS = 1_000_000
 const DEFAULT_NAMESPACE = 'default'
 
 /**
@@ -163,6 +165,7 @@ export class Cache {
   /** Tags a loader attached to a key, so the next read fetches their tokens in its one round trip. */
   readonly #hints = new BoundedMap<string, readonly string[]>(HINTS_MAX)
   readonly #namespaces = new BoundedMap<string, string>(HINTS_MAX)
+  readonly #decoded: DecodedValues
 
   constructor(options: CacheOptions) {
     this.#redis = options.redis
@@ -181,6 +184,20 @@ export class Cache {
       throw new CacheError(errors.E_INVALID_OPTION, 'tagRetention must be at least 1 second')
     }
     this.#events = new CacheEvents(options.debug ?? debugFromEnv())
+    const reuse = options.reuseDecoded ?? true
+    const maxChars =
+      reuse === false
+        ? 0
+        : reuse === true
+          ? DEFAULT_REUSE_CHARS
+          : (reuse.maxChars ?? DEFAULT_REUSE_CHARS)
+    if (!Number.isSafeInteger(maxChars) || maxChars < 0) {
+      throw new CacheError(
+        errors.E_INVALID_OPTION,
+        'reuseDecoded.maxChars must be a whole number ≥ 0',
+      )
+    }
+    this.#decoded = new DecodedValues(maxChars)
   }
 
   /** The driver this cache runs on, or null when it is a pass-through. */
@@ -194,45 +211,48 @@ export class Cache {
    * The cached value, or the loader's. Concurrent misses share one loader run per process,
    * and a Redis lock makes other instances wait for it instead of running their own.
    */
-  async getOrSet<T>(key: CacheKey<T>, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
-    const plan = this.#plan(key, options)
-    if (!this.#redis) {
-      this.#count(plan, 'misses', 'miss', { reason: 'no-redis' })
-      const flight = this.#shared(plan.key, () =>
-        this.#load(plan, loader, { tokens: noTokens(), at: Date.now() }, undefined),
-      )
-      return this.#bounded(plan, flight as Promise<T>)
+  getOrSet<T>(key: CacheKey<T>, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
+    // Not `async`: a hit is one `then` on the GET (an async frame and its await cost two more
+    // microtask turns per call); a synchronous throw still becomes a rejection.
+    try {
+      const plan = this.#plan(key, options)
+      if (!this.#redis) {
+        this.#count(plan, 'misses', 'miss', { reason: 'no-redis' })
+        const flight = this.#shared(plan.key, () =>
+          this.#load(plan, loader, { tokens: noTokens(), at: Date.now() }, undefined),
+        )
+        return this.#bounded(plan, flight as Promise<T>)
+      }
+      return this.#read<T, T>(plan, (read) => {
+        if (read.state === 'fresh') {
+          this.#count(plan, 'hits', 'hit')
+          return read.value
+        }
+        if (read.state === 'stale') {
+          this.#count(plan, 'staleServed', 'stale')
+          return this.#serveStale(plan, loader, read)
+        }
+        this.#count(plan, 'misses', 'miss', { reason: read.reason })
+        const flight = this.#shared(plan.key, () => this.#loadOnce(plan, loader, read))
+        return this.#bounded(plan, flight as Promise<T>)
+      })
+    } catch (error) {
+      return Promise.reject(error)
     }
-    const read = await this.#read<T>(plan)
-    if (read.state === 'fresh') {
-      this.#count(plan, 'hits', 'hit')
-      return read.value
-    }
-    if (read.state === 'stale') {
-      this.#count(plan, 'staleServed', 'stale')
-      return this.#serveStale(plan, loader, read)
-    }
-    this.#count(plan, 'misses', 'miss', { reason: read.reason })
-    const flight = this.#shared(plan.key, () => this.#loadOnce(plan, loader, read))
-    return this.#bounded(plan, flight as Promise<T>)
   }
 
   /** A fresh cached value, or `undefined`. Stale values inside grace count as absent here. */
-  async get<T>(key: CacheKey<T>, options?: GetOptions<T>): Promise<T | undefined> {
-    const plan = this.#plan(key, options)
-    if (!this.#redis) {
-      this.#count(plan, 'misses', 'miss', { reason: 'no-redis' })
-      return undefined
+  get<T>(key: CacheKey<T>, options?: GetOptions<T>): Promise<T | undefined> {
+    try {
+      const plan = this.#plan(key, options)
+      if (!this.#redis) {
+        this.#count(plan, 'misses', 'miss', { reason: 'no-redis' })
+        return Promise.resolve(undefined)
+      }
+      return this.#read<T, T | undefined>(plan, (read) => this.#freshOnly(plan, read))
+    } catch (error) {
+      return Promise.reject(error)
     }
-    const read = await this.#read<T>(plan)
-    if (read.state === 'fresh') {
-      this.#count(plan, 'hits', 'hit')
-      return read.value
-    }
-    this.#count(plan, 'misses', 'miss', {
-      reason: read.state === 'stale' ? 'expired' : read.reason,
-    })
-    return undefined
   }
 
   /** Fresh values for many keys in one round trip, `undefined` where there is none. */
@@ -246,17 +266,19 @@ export class Cache {
       return plans.map(() => undefined)
     }
     const reads = await this.#readMany<T>(plans)
-    return reads.map((read, index) => {
-      const plan = plans[index] as Plan
-      if (read.state === 'fresh') {
-        this.#count(plan, 'hits', 'hit')
-        return read.value
-      }
-      this.#count(plan, 'misses', 'miss', {
-        reason: read.state === 'stale' ? 'expired' : read.reason,
-      })
-      return undefined
+    return reads.map((read, index) => this.#freshOnly(plans[index] as Plan, read))
+  }
+
+  /** The value of a fresh read, counted as a hit; anything else is a miss (stale included). */
+  #freshOnly<T>(plan: Plan, read: Read<T>): T | undefined {
+    if (read.state === 'fresh') {
+      this.#count(plan, 'hits', 'hit')
+      return read.value
+    }
+    this.#count(plan, 'misses', 'miss', {
+      reason: read.state === 'stale' ? 'expired' : read.reason,
     })
+    return undefined
   }
 
   // ---------------------------------------------------------------- writes
@@ -461,19 +483,27 @@ export class Cache {
 
   // ---------------------------------------------------------------- internals: reading
 
-  #read<T>(plan: Plan): Promise<Read<T>> | Read<T> {
+  /**
+   * Reads `plan.key` (with the tokens of its tags) and hands the judged read to `next`, in the
+   * same microtask as the reply where the entry needs no async work. Concurrent reads of one
+   * key in this process share one round trip; each caller still judges the reply against its
+   * own policy (grace, schema).
+   */
+  #read<T, R = Read<T>>(
+    plan: Plan,
+    next: (read: Read<T>) => R | Promise<R> = asRead as never,
+  ): Promise<R> {
     const tags = union(plan.tags, this.#hints.get(plan.key))
-    // Concurrent reads of one key in this process share one round trip; each caller still
-    // judges the reply against its own policy (grace, schema).
-    const id = tags.length === 0 ? plan.key : `${plan.key}\u0000${tags.join('\u0000')}`
+    if (tags.length === 0) return this.#readUntagged(plan, next)
+    const id = `${plan.key}\u0000${tags.join('\u0000')}`
     let slot = this.#reads.get(id)
     if (!slot) {
-      slot = { fetch: undefined }
+      slot = { raw: undefined, fetch: undefined, at: 0 }
       this.#reads.set(id, slot)
     }
     let fetch = slot.fetch
     if (!fetch) {
-      fetch = this.#fetch(slot, plan.key, tags)
+      fetch = this.#fetchTagged(slot, plan.key, tags)
       slot.fetch = fetch
     }
     return fetch.then((fetched) => {
@@ -481,42 +511,62 @@ export class Cache {
       const tokens = fetched.tokens
       if (fetched.error !== undefined) {
         this.#fail(plan, 'read', fetched.error)
-        return { state: 'miss', reason: 'error', tokens, at: fetched.at }
+        return next({ state: 'miss', reason: 'error', tokens, at: fetched.at })
       }
-      return this.#evaluate<T>(plan, fetched.raw, tokens, fetched.at)
+      return then(this.#evaluate<T>(plan, fetched.raw, tokens, fetched.at), next)
     })
   }
 
-  /** Never rejects: a failure is returned as `error` so every sharer records it. */
-  #fetch(slot: ReadSlot, key: string, tags: readonly string[]): Promise<Fetched> {
-    const redis = this.#redis as RedisClient
-    const at = Date.now()
-    // The common untagged read is one `then` on the GET, not an async frame around it.
-    let sent: Promise<Fetched>
-    try {
-      sent =
-        tags.length === 0
-          ? redis.get(key).then((raw) => ({ raw, tokens: EMPTY_TOKENS, at, error: undefined }))
-          : this.#fetchTagged(key, tags, at)
-    } catch (error) {
-      // a client that throws instead of rejecting still degrades to a miss
-      sent = Promise.reject(error)
+  /** The common read: one GET, one `then`, whose callback judges the entry and calls `next`. */
+  #readUntagged<T, R>(plan: Plan, next: (read: Read<T>) => R | Promise<R>): Promise<R> {
+    let slot = this.#reads.get(plan.key)
+    if (!slot) {
+      slot = { raw: undefined, fetch: undefined, at: 0 }
+      this.#reads.set(plan.key, slot)
     }
-    // Settles after the caller registered this fetch: `then` callbacks never run synchronously.
+    let sent = slot.raw
+    if (!sent) {
+      try {
+        sent = (this.#redis as RedisClient).get(plan.key)
+      } catch (error) {
+        // a client that throws instead of rejecting still degrades to a miss
+        sent = Promise.reject(error)
+      }
+      slot.raw = sent
+      slot.at = Date.now()
+    }
+    const own = slot
+    const mine = sent
+    const at = slot.at
     return sent.then(
+      (raw) => {
+        if (own.raw === mine) own.raw = undefined
+        return then(this.#evaluate<T>(plan, raw, EMPTY_TOKENS, at), next)
+      },
+      (error: unknown) => {
+        if (own.raw === mine) own.raw = undefined
+        this.#fail(plan, 'read', error ?? new Error('read failed'))
+        return next({ state: 'miss', reason: 'error', tokens: EMPTY_TOKENS, at })
+      },
+    )
+  }
+
+  /** Never rejects: a failure is returned as `error` so every sharer records it. */
+  #fetchTagged(slot: ReadSlot, key: string, tags: readonly string[]): Promise<Fetched> {
+    const at = Date.now()
+    return this.#getWithTokens(key, tags, at).then(
       (fetched) => {
         slot.fetch = undefined
         return fetched
       },
       (error: unknown) => {
         slot.fetch = undefined
-        const tokens = tags.length === 0 ? EMPTY_TOKENS : noTokens()
-        return { raw: null, tokens, at, error: error ?? new Error('read failed') }
+        return { raw: null, tokens: noTokens(), at, error: error ?? new Error('read failed') }
       },
     )
   }
 
-  async #fetchTagged(key: string, tags: readonly string[], at: number): Promise<Fetched> {
+  async #getWithTokens(key: string, tags: readonly string[], at: number): Promise<Fetched> {
     const tokens = noTokens()
     const replies = await this.#mget([key, ...tags.map((tag) => this.#tagKey(tag))])
     tags.forEach((tag, index) => {
@@ -580,16 +630,27 @@ export class Cache {
     at: number,
   ): Read<T> | Promise<Read<T>> {
     if (raw === null) return { state: 'miss', reason: 'absent', tokens, at }
-    const entry = decodePlainEntry(raw)
+    const kept = this.#decoded.match(plan.key, raw)
+    const entry = kept ? kept.entry : decodePlainEntry(raw)
     if (!entry || plan.schema || entry.tags.some((tag) => !tokens.has(tag))) {
-      return this.#evaluateSlow(plan, raw, tokens, at)
+      return this.#evaluateSlow(plan, raw, tokens, at, kept)
     }
-    return this.#judge<T>(plan, entry, tokens, at)
+    return this.#judge<T>(plan, raw, entry, kept, tokens, at)
   }
 
-  async #evaluateSlow<T>(plan: Plan, raw: string, shared: Tokens, at: number): Promise<Read<T>> {
+  async #evaluateSlow<T>(
+    plan: Plan,
+    raw: string,
+    shared: Tokens,
+    at: number,
+    kept: Decoded | undefined,
+  ): Promise<Read<T>> {
     let tokens = shared
-    const entry = raw[0] === 'J' ? decodePlainEntry(raw) : await decodeEntry(raw)
+    const entry = kept
+      ? kept.entry
+      : raw[0] === 'J'
+        ? decodePlainEntry(raw)
+        : await decodeEntry(raw)
     if (!entry) return { state: 'miss', reason: 'invalid', tokens, at }
     const unknown = entry.tags.filter((tag) => !tokens.has(tag))
     if (unknown.length > 0) {
@@ -600,15 +661,25 @@ export class Cache {
         return { state: 'miss', reason: 'error', tokens, at }
       }
     }
-    const judged = this.#judge<T>(plan, entry, tokens, at)
+    const judged = this.#judge<T>(plan, raw, entry, kept, tokens, at)
     if (judged.state === 'miss' || !plan.schema) return judged
     const checked = await validate(plan.schema as SchemaLike<T>, judged.value)
     if (!checked.ok) return { state: 'miss', reason: 'invalid', tokens, at }
     return { ...judged, value: checked.value }
   }
 
-  /** Tag tokens, logical expiry and payload of a decoded entry whose tags' tokens are known. */
-  #judge<T>(plan: Plan, entry: Entry, tokens: Tokens, at: number): Read<T> {
+  /**
+   * Tag tokens, logical expiry and payload of an entry whose tags' tokens are known. `kept` is
+   * what the last read decoded from the same text, reused instead of decoding it again.
+   */
+  #judge<T>(
+    plan: Plan,
+    raw: string,
+    entry: Entry,
+    kept: Decoded | undefined,
+    tokens: Tokens,
+    at: number,
+  ): Read<T> {
     for (let index = 0; index < entry.tags.length; index++) {
       if (entry.tokens[index] !== tokens.get(entry.tags[index] as string)) {
         return { state: 'miss', reason: 'invalidated', tokens, at }
@@ -618,7 +689,9 @@ export class Cache {
     const state =
       now < entry.expiresAt ? 'fresh' : now < entry.expiresAt + graceOf(plan) ? 'stale' : undefined
     if (!state) return { state: 'miss', reason: 'expired', tokens, at }
-    const decoded = decodePayload<T>(entry.payload)
+    const decoded = kept
+      ? this.#decoded.copy<T>(kept)
+      : this.#decoded.decode<T>(plan.key, raw, entry)
     if (!decoded.ok) return { state: 'miss', reason: 'invalid', tokens, at }
     return { state, value: decoded.value, entry, tokens, at }
   }
@@ -933,6 +1006,13 @@ export class Cache {
 
 /** The tokens of a read without tags; never mutated (see the copies before `#fetchTokens`). */
 const EMPTY_TOKENS: Tokens = new Map()
+
+const asRead = <T>(read: Read<T>): Read<T> => read
+
+/** `next(value)`, after `value` settles when it is a promise. */
+function then<A, R>(value: A | Promise<A>, next: (value: A) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(next) : next(value)
+}
 
 function noTokens(): Tokens {
   return new Map()

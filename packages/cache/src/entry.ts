@@ -1,4 +1,4 @@
-import { deserialize, serialize } from '@hotpath/redis'
+import { serialize } from '@hotpath/redis'
 
 /**
  * One cached value as stored in Redis: a format byte, a JSON header, a newline, then the
@@ -40,10 +40,6 @@ const loadZlib = () => {
 
 export function encodePayload(value: unknown): string {
   return serialize(value)
-}
-
-export function decodePayload<T>(payload: string): { ok: true; value: T } | { ok: false } {
-  return deserialize<T>(payload)
 }
 
 export async function encodeEntry(

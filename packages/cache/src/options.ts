@@ -85,6 +85,14 @@ export type CacheOptions = {
    */
   compression?: boolean | { threshold?: number }
   /**
+   * Keep the last decoded value per key, up to `maxChars` characters of stored payload in all,
+   * so a hit whose payload did not change copies that value instead of parsing it again (a
+   * copy of plain JSON costs about a fifth of `JSON.parse`). Every caller still gets its own
+   * copy. Only plain JSON values are kept; `false` parses every hit.
+   * @default { maxChars: 1_000_000 }
+   */
+  reuseDecoded?: boolean | { maxChars?: number }
+  /**
    * How long a tag invalidation is remembered. Entries that carry tags never live longer than
    * this, which is what lets tag bookkeeping expire. Seconds or string.
    * @default '7d'

@@ -200,5 +200,29 @@ describe('bad input', () => {
   test('an empty key is refused', async () => {
     const cache = createCache({ redis: null })
     await expect(cache.get('')).rejects.toMatchObject({ code: errors.E_INVALID_OPTION })
+    // refused as a rejection, never a synchronous throw, with or without Redis
+    const withRedis = createCache({ redis: await redis.connect('standalone') })
+    const refused = withRedis.getOrSet('', () => 1)
+    await expect(refused).rejects.toMatchObject({ code: errors.E_INVALID_OPTION })
+  })
+
+  test('a client whose get throws instead of rejecting degrades to the loader', async () => {
+    // No real server throws synchronously; a wrapper forces the branch.
+    const real = await redis.connect('standalone')
+    const broken = new Proxy(real, {
+      get: (client, name, receiver) =>
+        name === 'get'
+          ? () => {
+              throw new Error('thrown, not rejected')
+            }
+          : Reflect.get(client, name, receiver),
+    })
+    const cache = createCache({ redis: broken, prefix: runId() })
+    const errorsSeen: unknown[] = []
+    cache.on('error', (event) => errorsSeen.push(event.error))
+    expect(await cache.getOrSet('k', () => 'loaded')).toBe('loaded')
+    expect(await cache.get('k')).toBeUndefined()
+    expect(errorsSeen.map((error) => (error as Error).message)).toContain('thrown, not rejected')
+    expect(cache.stats().default).toMatchObject({ loaderRuns: 1 })
   })
 })

@@ -105,11 +105,12 @@ export function round(value: number, digits = 3): number {
 }
 
 /**
- * Sequential async tasks measured call by call in rotation (A B C A B C …), each call timed
+ * Sequential async tasks measured call by call in turns (A C B, B A C …), each call timed
  * on its own, for `timeMs` after a warm-up. On a shared machine the speed drifts by ±10%
  * within seconds; when tasks run in blocks, a ratio between them measures that drift as
  * much as the code. Interleaved, every task sees the same machine, so the ratio of two rows
- * compares the code. ops/s is calls over the time spent inside that task's calls.
+ * compares the code. The order is shuffled every turn (seeded, so runs are comparable).
+ * ops/s is calls over the time spent inside that task's calls.
  */
 export async function measureInterleaved(
   tasks: Record<string, () => Promise<unknown>>,
@@ -119,18 +120,20 @@ export async function measureInterleaved(
   const warmupEnd = performance.now() + (options.warmupMs ?? Math.min(500, options.timeMs / 4))
   while (performance.now() < warmupEnd) for (const [, fn] of entries) await fn()
   const latencies = entries.map((): number[] => [])
+  const order = entries.map((_, index) => index)
+  const random = seededRandom(0x5eed)
   const end = performance.now() + options.timeMs
-  let turn = 0
   while (performance.now() < end) {
-    // rotate the starting task so no task always runs right after the same neighbour
-    for (let i = 0; i < entries.length; i++) {
-      const index = (turn + i) % entries.length
+    // A fresh order every turn: whatever a call leaves behind (a timer, a socket read, garbage)
+    // lands on a random successor, not always on the same one. Rotating a fixed cycle would
+    // keep every task's predecessor the same.
+    shuffle(order, random)
+    for (const index of order) {
       const fn = (entries[index] as [string, () => Promise<unknown>])[1]
       const start = performance.now()
       await fn()
       latencies[index]?.push(performance.now() - start)
     }
-    turn++
   }
   return entries.map(([name], index) => {
     const list = (latencies[index] ?? []).sort((a, b) => a - b)
@@ -143,4 +146,26 @@ export async function measureInterleaved(
       samples: list.length,
     }
   })
+}
+
+/** Fisher–Yates in place. */
+function shuffle(items: number[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const item = items[i] as number
+    items[i] = items[j] as number
+    items[j] = item
+  }
+}
+
+/** mulberry32: a small seeded generator, so two runs shuffle alike. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
 }
