@@ -18,7 +18,7 @@ import {
   snapshot,
   utcDay,
 } from './stats'
-import type { Sender, Transport } from './transports/transport'
+import type { Sender, Started, Transport } from './transports/transport'
 import type {
   BreakerState,
   ClientEvents,
@@ -141,6 +141,23 @@ export function createClient(
     const name = command[0]
     if (closed) return Promise.reject(closedError(name))
     count(1)
+    if (sender === transport.send && transport.start !== undefined && resilience.closed) {
+      let started: Started | undefined
+      try {
+        started = transport.start(command)
+      } catch {
+        started = undefined
+      }
+      if (started) {
+        return resilience.runStarted(
+          name,
+          started,
+          () => isIdempotent(command),
+          () => sender(command),
+          shape as (reply: unknown) => T,
+        )
+      }
+    }
     return resilience.run(
       name,
       isIdempotent(command),

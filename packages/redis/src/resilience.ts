@@ -1,5 +1,6 @@
 import type { Emitter } from './emitter'
 import { errors, isTransportError, RedisError } from './errors'
+import type { Started } from './transports/transport'
 import type { BreakerState, ClientEvents } from './types'
 
 export type ResilienceOptions = {
@@ -195,6 +196,39 @@ export class Resilience {
         },
       )
     })
+  }
+
+  /**
+   * `run` for a command the transport already sent and can fail itself (`Transport.start`):
+   * the reply's own promise is chained once, and at the deadline the sweeper rejects the
+   * command instead of a wrapper promise. Only while the breaker is closed; `retry` sends the
+   * command again for a retry.
+   */
+  runStarted<T>(
+    name: string,
+    started: Started,
+    idempotent: () => boolean,
+    retry: () => Promise<unknown>,
+    shape: (reply: unknown) => T = identity,
+  ): Promise<T> {
+    // The sweeper fails entries only with a RedisError, so an Error-taking reject fits.
+    const entry = this.#track(name, started.reject as (error: unknown) => void)
+    return started.promise.then(
+      (value) => {
+        this.#pending.settle(entry)
+        if (this.#failures !== 0) this.#succeeded()
+        return shape(value)
+      },
+      (error: unknown) => {
+        this.#pending.settle(entry)
+        return this.#recover(error, name, idempotent(), retry, 0).then(shape)
+      },
+    )
+  }
+
+  /** Whether calls go straight through (no open or half-open breaker to ask). */
+  get closed(): boolean {
+    return this.#state === 'closed'
   }
 
   async #recover(

@@ -104,6 +104,36 @@ describe('timeouts', () => {
 })
 
 describe('retries', () => {
+  it('over tcp, a timed-out idempotent command is sent again, a non-idempotent one is not', async () => {
+    const server = await startRedis()
+    cleanups.push(() => server.stop())
+    const admin = createTcpRedis({ url: server.url, timeoutMs: 5000 })
+    const redis = createTcpRedis({
+      url: server.url,
+      timeoutMs: 100,
+      retries: 2,
+      retryBackoffMs: 10,
+    })
+    cleanups.push(
+      () => admin.close(),
+      () => redis.close(),
+    )
+    await redis.set('n', '0')
+    const calls = async (command: string) => {
+      const info = String(await admin.call(['INFO', 'commandstats']))
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0)
+    }
+    const [gets, incrs] = [await calls('get'), await calls('incr')]
+    // Every client waits while Redis is paused; the commands run when the pause ends.
+    await admin.call(['CLIENT', 'PAUSE', '1500', 'ALL'])
+    const [get, incr] = await Promise.all([rejection(redis.get('n')), rejection(redis.incr('n'))])
+    expect([get.code, incr.code]).toEqual(['E_TIMEOUT', 'E_TIMEOUT'])
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    expect(await admin.get('n')).toBe('1')
+    expect((await calls('get')) - gets).toBe(3 + 1)
+    expect((await calls('incr')) - incrs).toBe(1)
+  })
+
   it('an idempotent command is retried after transport errors and then succeeds', async () => {
     const { transport, sent } = flakyTransport(2)
     const redis = createClient(transport, { retries: 2, retryBackoffMs: 1 })

@@ -8,7 +8,7 @@ import {
 import { connectionError, errors, RedisError } from '../errors'
 import type { Command } from '../types'
 import { subscriptions } from './subscriptions'
-import type { Sender, Settled, Transport } from './transport'
+import type { Settled, Started, Transport } from './transport'
 
 export type TcpConnectionOptions = {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS. @default 'redis://127.0.0.1:6379' */
@@ -57,19 +57,24 @@ const UTF8 = { replyEncoding: 'utf8' } as const
  * Rejections carry ioredis errors; the client maps them with `toError` (one promise fewer per
  * call). On a standalone connection without key prefix, auto-pipelining or friendly error
  * stacks, a command is handed to `sendCommand` as `call` would hand it, without `call`'s
- * generic argument handling (about a microsecond of a local GET). Otherwise `call` applies
- * those options.
+ * generic argument handling (about a microsecond of a local GET), and the ioredis `Command`
+ * is returned so the client can fail it at its deadline. Otherwise `call` applies those
+ * options and `start` declines.
  */
-function sender(connection: Redis | Cluster): Sender {
-  if (connection instanceof Cluster) return (command) => connection.call(...command)
-  return (command) => {
+function senders(connection: Redis | Cluster): Pick<Transport, 'send' | 'start'> {
+  if (connection instanceof Cluster) return { send: (command) => connection.call(...command) }
+  const start = (command: Command): Started | undefined => {
     const options = connection.options
     if (options.keyPrefix || options.enableAutoPipelining || options.showFriendlyErrorStack) {
-      return connection.call(...command)
+      return undefined
     }
-    return connection.sendCommand(
-      new IoredisCommand(command[0], command.slice(1) as (string | number)[], UTF8),
-    ) as Promise<unknown>
+    const started = new IoredisCommand(command[0], command.slice(1) as (string | number)[], UTF8)
+    connection.sendCommand(started)
+    return started
+  }
+  return {
+    start,
+    send: (command) => start(command)?.promise ?? connection.call(...command),
   }
 }
 
@@ -118,11 +123,12 @@ export function createTcpTransport(options: TcpConnectionOptions): Transport {
  * caller. A borrowed connection is the caller's to close; only our subscriber is closed.
  */
 function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean }): Transport {
-  const send = sender(connection)
+  const { send, start } = senders(connection)
   const subs = subscriptions(() => connection.duplicate(), toRedisError)
   return {
     driver: 'tcp',
     send,
+    ...(start ? { start } : {}),
     toError: toRedisError,
     pipeline: (commands) =>
       connection instanceof Cluster
@@ -132,7 +138,7 @@ function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean 
     masters: async () => {
       if (!(connection instanceof Cluster)) return [send]
       await waitReady(connection)
-      return connection.nodes('master').map(sender)
+      return connection.nodes('master').map((node) => senders(node).send)
     },
     subscribe: subs.subscribe,
     close: async () => {

@@ -6,6 +6,16 @@ export type Settled = { ok: true; value: unknown } | { ok: false; error: RedisEr
 export type Sender = (command: Command) => Promise<unknown>
 
 /**
+ * A command on its way that the client can fail itself: `promise` settles with the reply, and
+ * `reject` (callable on its own, unbound) fails it, e.g. when its deadline passes. An ioredis
+ * `Command` is one.
+ */
+export type Started = {
+  readonly promise: Promise<unknown>
+  readonly reject: (error: Error) => void
+}
+
+/**
  * What a driver must provide; `createClient` builds the whole `RedisClient` on top, so reply
  * shapes, validation and resilience are written once. Replies are RESP2 as Redis sends them
  * (bulk strings as strings, integers as numbers, nil as null, HGETALL as a flat array).
@@ -16,6 +26,12 @@ export type Sender = (command: Command) => Promise<unknown>
 export interface Transport {
   readonly driver: DriverName
   send: Sender
+  /**
+   * Sends like `send`, but returns the command itself so the client fails it at its deadline
+   * instead of wrapping every call in a promise of its own. `undefined` when this command
+   * must go through `send` after all. Optional.
+   */
+  start?(command: Command): Started | undefined
   /** Maps an error `send` rejected with to a `RedisError`. */
   toError?(error: unknown, command: string): RedisError
   /** One round trip (per node on a cluster). Rejects only when the transport fails. */
