@@ -149,7 +149,7 @@ const scenario: Scenario = {
         'Hit rows are measured interleaved, one call of each task per turn in a fresh shuffled order, so drift on the shared machine and whatever a call leaves behind hit every row alike; ops/s is calls over the time inside them.',
         'The bench reads one hot key, so the default getOrSet reuses the value it decoded last (reuseDecoded: a copy instead of JSON.parse); the reuseDecoded-off row parses every hit, as a read of a key whose value changed does.',
         'raw GET + JSON.parse is the floor of any cache that returns a parsed object over this connection.',
-        'The driver row isolates the @hotpath/redis client layer (timeout, breaker, stats) from the cache layer.',
+        'The driver row isolates the @hotpath/redis client layer (timeout, breaker, stats) from the cache layer. It can beat the raw row: ioredis get() goes through its generic command function (rest arguments, an options object, the auto-pipelining check), while the tcp driver hands a standalone connection its Command directly and fails it itself at the deadline.',
         'The raw GET returns the stored string untouched; getOrSet also parses the entry header and deserializes the value.',
       ],
     }
