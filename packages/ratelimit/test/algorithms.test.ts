@@ -3,8 +3,11 @@ import { Ratelimit, type RatelimitOptions } from '../src/index'
 import { DRIVERS, type DriverPool, openDriver, uniquePrefix } from './fixtures'
 
 const WINDOW = 10_000
-/** A window boundary comfortably ahead of the real clock, so every test starts at a known phase. */
-const boundary = () => (Math.floor(Date.now() / WINDOW) + 2) * WINDOW
+/**
+ * A boundary of `window` comfortably ahead of the real clock, so every test starts at a known
+ * phase of its limiter's window (a test whose window is longer than WINDOW passes its own).
+ */
+const boundary = (window = WINDOW) => (Math.floor(Date.now() / window) + 2) * window
 
 function at(time: number) {
   vi.setSystemTime(time)
@@ -227,7 +230,8 @@ describe.each(DRIVERS)('on %s', (driver) => {
 
   it('analytics count allowed and blocked per identifier per minute, readable for a chart', async () => {
     const rl = make(Ratelimit.fixedWindow(2, '1 h'), { analytics: true })
-    const t0 = boundary()
+    // Hour-aligned: both batches (30 s and 90 s in) must fall in one window of the limiter.
+    const t0 = boundary(3_600_000)
     at(t0 + 30_000)
     const first = await Promise.all([
       rl.limit('alice'),
