@@ -632,7 +632,7 @@ export class Cache {
     if (raw === null) return { state: 'miss', reason: 'absent', tokens, at }
     const kept = this.#decoded.match(plan.key, raw)
     const entry = kept ? kept.entry : decodePlainEntry(raw)
-    if (!entry || plan.schema || entry.tags.some((tag) => !tokens.has(tag))) {
+    if (!entry || plan.schema || !knowsAll(tokens, entry.tags)) {
       return this.#evaluateSlow(plan, raw, tokens, at, kept)
     }
     return this.#judge<T>(plan, raw, entry, kept, tokens, at)
@@ -1006,6 +1006,12 @@ export class Cache {
 
 /** The tokens of a read without tags; never mutated (see the copies before `#fetchTokens`). */
 const EMPTY_TOKENS: Tokens = new Map()
+
+/** Whether `tokens` holds every tag (a loop: `some` with a closure costs one per hit). */
+function knowsAll(tokens: Tokens, tags: readonly string[]): boolean {
+  for (let i = 0; i < tags.length; i++) if (!tokens.has(tags[i] as string)) return false
+  return true
+}
 
 const asRead = <T>(read: Read<T>): Read<T> => read
 

@@ -95,9 +95,9 @@ export function createClient(
   let quotaWarnedDay = ''
   let closed = false
 
-  const count = (commands: number) => {
+  const count = (commands: number, now = Date.now()) => {
     counters.commands += commands
-    if (Date.now() >= nextDayAt) {
+    if (now >= nextDayAt) {
       counters.day = utcDay()
       counters.today = 0
       nextDayAt = nextUtcMidnight()
@@ -140,7 +140,9 @@ export function createClient(
   ): Promise<T> => {
     const name = command[0]
     if (closed) return Promise.reject(closedError(name))
-    count(1)
+    // one clock read for the day's counter and the call's deadline
+    const now = Date.now()
+    count(1, now)
     if (sender === transport.send && transport.start !== undefined && resilience.closed) {
       let started: Started | undefined
       try {
@@ -155,6 +157,7 @@ export function createClient(
           () => isIdempotent(command),
           () => sender(command),
           shape as (reply: unknown) => T,
+          now,
         )
       }
     }

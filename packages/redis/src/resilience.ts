@@ -65,8 +65,8 @@ class InFlight {
    * performance.now() (a measurable share of a call); deadlines never decrease, so a clock
    * stepped backwards cannot put a later call before an earlier one.
    */
-  start(name: string, fail: (error: unknown) => void): Pending {
-    this.#last = Math.max(this.#last, Date.now() + this.#timeoutMs)
+  start(name: string, fail: (error: unknown) => void, now = Date.now()): Pending {
+    this.#last = Math.max(this.#last, now + this.#timeoutMs)
     const call = new Pending(this.#last, name, fail)
     this.#calls.push(call)
     return call
@@ -210,9 +210,10 @@ export class Resilience {
     idempotent: () => boolean,
     retry: () => Promise<unknown>,
     shape: (reply: unknown) => T = identity,
+    now?: number,
   ): Promise<T> {
     // The sweeper fails entries only with a RedisError, so an Error-taking reject fits.
-    const entry = this.#track(name, started.reject as (error: unknown) => void)
+    const entry = this.#track(name, started.reject as (error: unknown) => void, now)
     return started.promise.then(
       (value) => {
         this.#pending.settle(entry)
@@ -312,8 +313,8 @@ export class Resilience {
   }
 
   /** Starts the clock on a call; the sweeper runs while any call is in flight. */
-  #track(name: string, fail: (error: unknown) => void): Pending {
-    const entry = this.#pending.start(name, fail)
+  #track(name: string, fail: (error: unknown) => void, now?: number): Pending {
+    const entry = this.#pending.start(name, fail, now)
     if (this.#sweeper === undefined) this.#arm()
     return entry
   }
