@@ -689,9 +689,8 @@ export class Cache {
     const state =
       now < entry.expiresAt ? 'fresh' : now < entry.expiresAt + graceOf(plan) ? 'stale' : undefined
     if (!state) return { state: 'miss', reason: 'expired', tokens, at }
-    const decoded = kept
-      ? this.#decoded.copy<T>(kept)
-      : this.#decoded.decode<T>(plan.key, raw, entry)
+    if (kept) return { state, value: this.#decoded.copy<T>(kept), entry, tokens, at }
+    const decoded = this.#decoded.decode<T>(plan.key, raw, entry)
     if (!decoded.ok) return { state: 'miss', reason: 'invalid', tokens, at }
     return { state, value: decoded.value, entry, tokens, at }
   }

@@ -34,11 +34,10 @@ export class DecodedValues {
   }
 
   /** The value of `kept`, copied for this caller. */
-  copy<T>(kept: Decoded): Deserialized<T> {
+  copy<T>(kept: Decoded): T {
     const value = copyJson(kept.value)
-    return value === UNCOPYABLE
-      ? deserialize<T>(kept.entry.payload)
-      : { ok: true, value: value as T }
+    // Only values that copied once are kept; kept values are plain JSON, so a parse is the same.
+    return (value === UNCOPYABLE ? JSON.parse(kept.entry.payload) : value) as T
   }
 
   /** Decodes the payload of `entry`, read as `raw`, and keeps it for the next read of `key`. */

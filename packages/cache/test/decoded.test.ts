@@ -50,7 +50,7 @@ describe('DecodedValues', () => {
     )
   const decode = (values: DecodedValues, key: string, text: string) => {
     const kept = values.match(key, text)
-    if (kept) return values.copy(kept)
+    if (kept) return { ok: true, value: values.copy(kept) }
     return values.decode(
       key,
       text,

@@ -151,14 +151,7 @@ export function createClient(
         started = undefined
       }
       if (started) {
-        return resilience.runStarted(
-          name,
-          started,
-          () => isIdempotent(command),
-          () => sender(command),
-          shape as (reply: unknown) => T,
-          now,
-        )
+        return resilience.runStarted(started, command, sender, shape as (reply: unknown) => T, now)
       }
     }
     return resilience.run(

@@ -1,7 +1,8 @@
+import { isIdempotent } from './commands'
 import type { Emitter } from './emitter'
 import { errors, isTransportError, RedisError } from './errors'
-import type { Started } from './transports/transport'
-import type { BreakerState, ClientEvents } from './types'
+import type { Sender, Started } from './transports/transport'
+import type { BreakerState, ClientEvents, Command } from './types'
 
 export type ResilienceOptions = {
   /**
@@ -98,7 +99,9 @@ class InFlight {
     const calls = this.#calls
     while (this.#head < calls.length && (calls[this.#head] as Pending).done) this.#head++
     if (this.#head === calls.length) {
-      this.#calls = []
+      // keep the backing store: a fresh array per call, on a client used one call at a time,
+      // was an allocation per call
+      calls.length = 0
       this.#head = 0
     } else if (this.#head >= 1024 && this.#head * 2 >= calls.length) {
       // a slow call at the front holds settled ones behind it: drop them in one go
@@ -201,17 +204,17 @@ export class Resilience {
   /**
    * `run` for a command the transport already sent and can fail itself (`Transport.start`):
    * the reply's own promise is chained once, and at the deadline the sweeper rejects the
-   * command instead of a wrapper promise. Only while the breaker is closed; `retry` sends the
-   * command again for a retry.
+   * command instead of a wrapper promise. Only while the breaker is closed; a retry goes
+   * through `send`.
    */
   runStarted<T>(
-    name: string,
     started: Started,
-    idempotent: () => boolean,
-    retry: () => Promise<unknown>,
+    command: Command,
+    send: Sender,
     shape: (reply: unknown) => T = identity,
     now?: number,
   ): Promise<T> {
+    const name = command[0]
     // The sweeper fails entries only with a RedisError, so an Error-taking reject fits.
     const entry = this.#track(name, started.reject as (error: unknown) => void, now)
     return started.promise.then(
@@ -222,7 +225,8 @@ export class Resilience {
       },
       (error: unknown) => {
         this.#pending.settle(entry)
-        return this.#recover(error, name, idempotent(), retry, 0).then(shape)
+        const retry = () => send(command)
+        return this.#recover(error, name, isIdempotent(command), retry, 0).then(shape)
       },
     )
   }
