@@ -90,6 +90,9 @@ function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Tran
     // connection, feed the breaker and defeat runScript's EVAL fallback.
     toError: (error, name) => (ready?.toError ?? connectionError)(error, name),
     send: async (command) => (await get()).send(command),
+    // The driver's fast path once it is loaded; until then (and for drivers without one) the
+    // client sends through `send`.
+    start: (command) => ready?.start?.(command),
     pipeline: async (commands) => (await get()).pipeline(commands),
     masters: async () => (await get()).masters(),
     subscribe: async (channel, handler) => (await get()).subscribe(channel, handler),

@@ -124,9 +124,10 @@ const identity = <T>(value: unknown): T => value as T
  * Timeout, retry and circuit breaker around every call. Only transport failures count
  * against the breaker: a WRONGTYPE reply proves Redis is alive.
  *
- * The hot path is one wrapper promise and a queue entry, and the reply is shaped inside it:
- * on a fast connection a timer or an extra promise per call costs a measurable share of a
- * GET, so one timer sweeps expired calls and nothing else is chained.
+ * The hot path is a queue entry and one `then` on the transport's own promise where the
+ * transport can fail a command itself (`runStarted`), else one wrapper promise (`run`); the
+ * reply is shaped inside it. On a fast connection a timer or an extra promise per call costs
+ * a measurable share of a GET, so one timer sweeps expired calls and nothing else is chained.
  */
 export class Resilience {
   readonly #options: Required<ResilienceOptions>
