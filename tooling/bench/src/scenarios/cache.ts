@@ -150,7 +150,7 @@ const scenario: Scenario = {
         'The bench reads one hot key, so the default getOrSet reuses the value it decoded last (reuseDecoded: a copy instead of JSON.parse); the reuseDecoded-off row parses every hit, as a read of a key whose value changed does.',
         'raw GET + JSON.parse is the floor of any cache that returns a parsed object over this connection.',
         'The driver row isolates the @hotpath/redis client layer (timeout, breaker, stats) from the cache layer. It can beat the raw row: ioredis get() goes through its generic command function (rest arguments, an options object, the auto-pipelining check), while the tcp driver hands a standalone connection its Command directly and fails it itself at the deadline.',
-        'The raw GET returns the stored string untouched; getOrSet also parses the entry header and deserializes the value.',
+        'The raw GET returns the stored string untouched; getOrSet also reads the entry header and returns a value of its own to each caller (decoded, or copied from the last decoding of the same text).',
       ],
     }
   },
