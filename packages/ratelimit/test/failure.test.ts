@@ -1,9 +1,12 @@
 import { createMemoryRedis } from '@hotpath/redis/memory'
 import { createTcpRedis } from '@hotpath/redis/tcp'
-import { rawCommand, startRedis } from '@hotpath/test-redis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { awayFromWindowEdge, rawCommand, startRedis } from '@hotpath/test-redis'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { errors, Ratelimit, RatelimitError } from '../src/index'
 import { uniquePrefix } from './fixtures'
+
+// Refusals are counted against real-clock windows of an hour: no test may straddle one.
+beforeEach(() => awayFromWindowEdge(3_600_000))
 
 async function privateRedis() {
   const server = await startRedis()

@@ -1,6 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { awayFromWindowEdge } from '@hotpath/test-redis'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Ratelimit } from '../src/index'
 import { type DriverPool, openDriver, uniquePrefix } from './fixtures'
+
+// Refusals are counted against real-clock windows of a minute or an hour: no test may straddle one.
+beforeEach(() => awayFromWindowEdge(60_000))
 
 /** Round trips are counted where they cost money: HTTP requests at the REST server. */
 describe('round trips, counted at the REST server', () => {

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { createTcpRedis } from '@hotpath/redis/tcp'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { startRestServer } from '@hotpath/redis-rest/node'
-import { rawCommand, redisTargets, startRedis } from '@hotpath/test-redis'
-import { describe, expect, it } from 'vitest'
+import { awayFromWindowEdge, rawCommand, redisTargets, startRedis } from '@hotpath/test-redis'
+import { beforeEach, describe, expect, it } from 'vitest'
 import {
   fixedWindowScript,
   Ratelimit,
@@ -13,6 +13,9 @@ import {
 } from '../src/index'
 import { ratelimitKeys } from '../src/keys'
 import { uniquePrefix } from './fixtures'
+
+// Refusals are counted against real-clock windows of an hour: no test may straddle one.
+beforeEach(() => awayFromWindowEdge(3_600_000))
 
 const SCRIPTS = {
   fixedWindow: fixedWindowScript,

@@ -1,8 +1,12 @@
+import { awayFromWindowEdge } from '@hotpath/test-redis'
 import { Ratelimit } from '@upstash/ratelimit'
 import { Redis } from '@upstash/redis'
 import { Ratelimit as RatelimitV20 } from 'upstash-ratelimit-v2-0'
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { keyPrefix, restServer, TOKEN } from './fixtures'
+
+// The limiters count against real-clock windows of a minute: a test must not straddle one.
+beforeEach(() => awayFromWindowEdge(60_000))
 
 async function serverWithLog() {
   const lines: string[] = []
