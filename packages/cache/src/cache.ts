@@ -493,7 +493,9 @@ export class Cache {
     plan: Plan,
     next: (read: Read<T>) => R | Promise<R> = asRead as never,
   ): Promise<R> {
-    const tags = union(plan.tags, this.#hints.get(plan.key))
+    // no lookup while no loader has chosen tags (the common case)
+    const hinted = this.#hints.size === 0 ? undefined : this.#hints.get(plan.key)
+    const tags = union(plan.tags, hinted)
     if (tags.length === 0) return this.#readUntagged(plan, next)
     const id = `${plan.key}\u0000${tags.join('\u0000')}`
     let slot = this.#reads.get(id)

@@ -23,6 +23,8 @@ export type CacheListener<E extends CacheEventName> = (event: CacheEventMap[E]) 
 export class CacheEvents {
   readonly #listeners = new Map<CacheEventName, Set<(event: never) => void>>()
   readonly #debug: boolean
+  /** Listeners registered in all: with none (the common case) `wants` answers without a lookup. */
+  #listening = 0
 
   constructor(debug: boolean) {
     this.#debug = debug
@@ -34,9 +36,13 @@ export class CacheEvents {
       set = new Set()
       this.#listeners.set(name, set)
     }
-    set.add(listener as (event: never) => void)
+    const added = listener as (event: never) => void
+    if (!set.has(added)) {
+      set.add(added)
+      this.#listening++
+    }
     return () => {
-      set.delete(listener as (event: never) => void)
+      if (set.delete(added)) this.#listening--
     }
   }
 
@@ -53,7 +59,8 @@ export class CacheEvents {
 
   /** True when someone listens or debug logging is on; lets the hot path skip building events. */
   wants(name: CacheEventName): boolean {
-    return this.#debug || (this.#listeners.get(name)?.size ?? 0) > 0
+    if (this.#debug) return true
+    return this.#listening > 0 && (this.#listeners.get(name)?.size ?? 0) > 0
   }
 }
 

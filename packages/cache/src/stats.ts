@@ -18,12 +18,20 @@ const zero = (): CacheCounters => ({ hits: 0, misses: 0, staleServed: 0, loaderR
 /** Counters per registry namespace (the key definition's name; `default` for unregistered keys). */
 export class StatsRecorder {
   readonly #byNamespace = new Map<string, CacheCounters>()
+  /** The namespace counted last and its counters: a run of hits on one namespace skips the map. */
+  #lastNamespace: string | undefined
+  #lastCounters: CacheCounters | undefined
 
   add(namespace: string, counter: keyof CacheCounters, by = 1): void {
-    let counters = this.#byNamespace.get(namespace)
+    let counters = namespace === this.#lastNamespace ? this.#lastCounters : undefined
     if (!counters) {
-      counters = zero()
-      this.#byNamespace.set(namespace, counters)
+      counters = this.#byNamespace.get(namespace)
+      if (!counters) {
+        counters = zero()
+        this.#byNamespace.set(namespace, counters)
+      }
+      this.#lastNamespace = namespace
+      this.#lastCounters = counters
     }
     counters[counter] += by
   }
@@ -36,5 +44,7 @@ export class StatsRecorder {
 
   reset(): void {
     this.#byNamespace.clear()
+    this.#lastNamespace = undefined
+    this.#lastCounters = undefined
   }
 }

@@ -1,12 +1,19 @@
 import { describe, expect, test } from 'vitest'
-import { copyJson, DecodedValues } from '../src/decoded'
+import { type Copier, DecodedValues, jsonCopier } from '../src/decoded'
 import { decodePlainEntry, encodeEntry, encodePayload } from '../src/entry'
 import { CacheError, createCache, errors } from '../src/index'
 import { redisFixture, runId, TARGETS } from './fixtures'
 
 const redis = redisFixture()
 
-describe('copyJson', () => {
+/** A copy of `value` by the copier made for it; fails the test when none could be made. */
+function copyOf(value: unknown): unknown {
+  const copier = jsonCopier(value) as Copier
+  expect(copier).toBeTypeOf('function')
+  return copier(value)
+}
+
+describe('jsonCopier', () => {
   test.each([
     ['an object', '{"id":42,"name":"Ada","flags":["a","b"],"nested":{"x":[1,{"y":null}]}}'],
     ['integer-like keys, which JSON.parse puts first', '{"b":1,"2":2,"a":3,"1":4}'],
@@ -14,9 +21,11 @@ describe('copyJson', () => {
     ['an array of mixed values', '[1,"two",true,null,-0,1.5e300,[],{}]'],
     ['a string', '"plain"'],
     ['a number', '12.5'],
+    ['an own __proto__ key holding an array', '{"__proto__":[{"polluted":true}],"safe":[1]}'],
+    ['arrays of arrays and of objects', '[[1,[2,[3]]],[{"a":[{}]}],{"b":{"c":{"d":[]}}}]'],
   ])('%s copies to what JSON.parse gives again', (_name, text) => {
     const parsed: unknown = JSON.parse(text)
-    const copied = copyJson(parsed)
+    const copied = copyOf(parsed)
     expect(copied).toStrictEqual(JSON.parse(text))
     if (typeof parsed === 'object' && parsed !== null) {
       expect(copied).not.toBe(parsed)
@@ -28,17 +37,30 @@ describe('copyJson', () => {
 
   test('a copy shares no object or array with its source', () => {
     const source = JSON.parse('{"list":[{"n":1}],"inner":{"deep":{"n":2}}}')
-    const copied = copyJson(source) as typeof source
+    const copied = copyOf(source) as typeof source
     copied.list[0].n = 99
     copied.list.push({ n: 3 })
     copied.inner.deep.n = 99
     expect(source).toEqual({ list: [{ n: 1 }], inner: { deep: { n: 2 } } })
+    const again = copyOf(source) as typeof source
+    expect(again).toEqual(source)
+    expect(again.list).not.toBe(copied.list)
+  })
+
+  test('one copier copies its value again and again, each copy its own', () => {
+    const source = JSON.parse('{"rows":[{"id":1,"tags":["a"]},{"id":2,"tags":[]}],"n":2}')
+    const copier = jsonCopier(source) as Copier
+    const first = copier(source) as typeof source
+    const second = copier(source) as typeof source
+    expect(second).toStrictEqual(source)
+    expect(first.rows[0].tags).not.toBe(second.rows[0].tags)
+    expect(first.rows[1]).not.toBe(source.rows[1])
   })
 
   test('a value nested too deep to recurse is reported, not thrown', () => {
     const text = `${'['.repeat(200_000)}${']'.repeat(200_000)}`
     const deep: unknown = JSON.parse(text)
-    expect(typeof copyJson(deep)).toBe('symbol')
+    expect(jsonCopier(deep)).toBeUndefined()
   })
 })
 

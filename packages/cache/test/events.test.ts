@@ -34,6 +34,49 @@ describe('observability', () => {
     ])
   })
 
+  test('stats count hits per namespace and start again from zero after resetStats()', async () => {
+    const id = runId()
+    const cache = createCache({ redis: await redis.connect('standalone'), prefix: id })
+    await cache.getOrSet(`${id}:k`, () => 1)
+    await cache.getOrSet(`${id}:k`, () => 1)
+    expect(cache.stats().default).toMatchObject({ hits: 1, misses: 1, loaderRuns: 1 })
+    cache.resetStats()
+    expect(cache.stats()).toEqual({})
+    // the namespace counted last before the reset must not keep adding to its old counters
+    await cache.getOrSet(`${id}:k`, () => 1)
+    expect(cache.stats().default).toEqual({
+      hits: 1,
+      misses: 0,
+      staleServed: 0,
+      loaderRuns: 0,
+      errors: 0,
+    })
+  })
+
+  test('a listener added twice is called once, and none is called after every unsubscribe', async () => {
+    const id = runId()
+    const cache = createCache({ redis: await redis.connect('standalone'), prefix: id })
+    let hits = 0
+    const listener = () => {
+      hits++
+    }
+    const first = cache.on('hit', listener)
+    const second = cache.on('hit', listener)
+    await cache.getOrSet(`${id}:k`, () => 1)
+    await cache.getOrSet(`${id}:k`, () => 1)
+    expect(hits).toBe(1)
+    first()
+    second()
+    const other = cache.on('miss', () => {})
+    await cache.getOrSet(`${id}:k`, () => 1)
+    expect(hits).toBe(1)
+    other()
+    // a listener added again after all were removed is heard again
+    cache.on('hit', listener)
+    await cache.getOrSet(`${id}:k`, () => 1)
+    expect(hits).toBe(2)
+  })
+
   test('LOG_LEVEL=debug prints one line per event', async () => {
     vi.stubEnv('LOG_LEVEL', 'debug')
     const lines: string[] = []

@@ -1,9 +1,10 @@
 import { createCache } from '@hotpath/cache'
+import { createClient, type Transport } from '@hotpath/redis'
 import { createTcpRedis } from '@hotpath/redis/tcp'
 import { BentoCache, bentostore } from 'bentocache'
 import { redisDriver } from 'bentocache/drivers/redis'
 import { Redis } from 'ioredis'
-import { measureInterleaved, type Row, ratio, type Scenario } from '../scenario.ts'
+import { measureInterleaved, type Row, ratio, round, type Scenario } from '../scenario.ts'
 
 const VALUE = { id: 42, name: 'Ada Lovelace', tier: 'pro', flags: ['beta', 'early'], score: 9.5 }
 const CLIENTS = 10
@@ -15,6 +16,48 @@ const LOADER_MS = 50
 const payloadOf = (raw: string | null) => (raw ?? '').slice((raw ?? '').indexOf('\n') + 1)
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A transport that answers GET at once from `stored`, so a call's time is the CPU of the
+ * client and cache layers alone, without the socket, the server or the wake-up after a reply.
+ */
+function instantTransport(stored: Map<string, string>): Transport {
+  const reply = (command: readonly (string | number)[]) =>
+    Promise.resolve(command[0] === 'GET' ? (stored.get(String(command[1])) ?? null) : 'OK')
+  return {
+    driver: 'instant',
+    send: reply,
+    pipeline: async (commands) =>
+      (await Promise.all(commands.map(reply))).map((value) => ({ ok: true, value })),
+    masters: async () => [reply],
+    subscribe: async () => async () => {},
+    close: async () => {},
+  }
+}
+
+/**
+ * CPU per call of sequential calls on an instant transport: rounds of `batch` calls per task,
+ * the tasks' rounds interleaved so drift hits all alike; the median round per task.
+ */
+async function cpuPerCall(
+  tasks: Record<string, () => Promise<unknown>>,
+  { rounds, batch }: { rounds: number; batch: number },
+): Promise<Row[]> {
+  const entries = Object.entries(tasks)
+  for (const [, fn] of entries) for (let i = 0; i < batch; i++) await fn()
+  const perCall = entries.map((): number[] => [])
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, [, fn]] of entries.entries()) {
+      const start = performance.now()
+      for (let i = 0; i < batch; i++) await fn()
+      perCall[index]?.push(((performance.now() - start) * 1000) / batch)
+    }
+  }
+  return entries.map(([name], index) => {
+    const sorted = (perCall[index] ?? []).sort((a, b) => a - b)
+    return { name, cpuUsPerCall: round(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN) }
+  })
+}
 
 /** bentocache with its Redis (L2) layer only: what many short-lived instances without a bus get. */
 function bentoL2(connection: Redis, prefix: string) {
@@ -61,6 +104,24 @@ const scenario: Scenario = {
     }
     // Interleaved call by call: the machine's drift hits every row alike (see scenario.ts).
     const rows: Row[] = await measureInterleaved(tasks, { timeMs: timeMs * 5 })
+
+    // CPU of the layers alone: the same entry served by a transport that answers at once.
+    const stored = new Map([['bench:hit', (await ioredis.get('bench:hit')) ?? '']])
+    const instant = createClient(instantTransport(stored))
+    const instantCache = createCache({ redis: instant, prefix: 'bench' })
+    const instantParsing = createCache({ redis: instant, prefix: 'bench', reuseDecoded: false })
+    rows.push(
+      ...(await cpuPerCall(
+        {
+          'CPU: driver GET, instant transport': () => instant.get('bench:hit'),
+          'CPU: getOrSet hit, instant transport': () =>
+            instantCache.getOrSet('bench:hit', loader, { ttl: 3600 }),
+          'CPU: getOrSet hit, reuseDecoded off, instant transport': () =>
+            instantParsing.getOrSet('bench:hit', loader, { ttl: 3600 }),
+        },
+        { rounds: 15, batch: Math.max(1000, timeMs * 10) },
+      )),
+    )
 
     // Cold stampede: each client is its own connection and its own cache instance.
     const connections = Array.from({ length: CLIENTS }, () => new Redis(server.url))
@@ -138,6 +199,10 @@ const scenario: Scenario = {
           row('getOrSet hit (hotpath)'),
         ),
         'cold stampede loader runs hotpath / bentocache': hotpathRuns / Math.max(1, bentoRuns),
+        'CPU µs per hit above the driver GET (instant transport)': round(
+          Number(row('CPU: getOrSet hit, instant transport')?.cpuUsPerCall) -
+            Number(row('CPU: driver GET, instant transport')?.cpuUsPerCall),
+        ),
       },
       goals: {
         'getOrSet hit / raw GET': '>= 0.95',
