@@ -54,6 +54,23 @@ export function toRedisError(error: unknown, name: string): RedisError {
 const UTF8 = { replyEncoding: 'utf8' } as const
 
 /**
+ * ioredis names commands in lower case, and per command it checks several flags by lower-casing
+ * the name again (a new string each time for `GET`). These commands, none of which ioredis
+ * transforms, are handed over under their lower-case name. The others keep ours: a transformer
+ * keyed by the lower-case name would change their shape (HGETALL's reply to an object, HSET's
+ * object arguments), and the client expects RESP as Redis sends it.
+ */
+const IOREDIS_NAMES = new Map(
+  (
+    'GET SET MGET GETDEL DEL UNLINK EXISTS INCR INCRBY DECR EXPIRE PEXPIRE TTL PTTL HGET ' +
+    'SADD SREM SISMEMBER SMEMBERS ZADD ZINCRBY ZRANGE ZREVRANGE ZRANK ZREVRANK ZSCORE EVAL ' +
+    'EVALSHA PUBLISH PING SCAN'
+  )
+    .split(' ')
+    .map((name) => [name, name.toLowerCase()]),
+)
+
+/**
  * Rejections carry ioredis errors; the client maps them with `toError` (one promise fewer per
  * call). On a standalone connection without key prefix, auto-pipelining or friendly error
  * stacks, a command is handed to `sendCommand` as `call` would hand it, without `call`'s
@@ -68,7 +85,8 @@ function senders(connection: Redis | Cluster): Pick<Transport, 'send' | 'start'>
     if (options.keyPrefix || options.enableAutoPipelining || options.showFriendlyErrorStack) {
       return undefined
     }
-    const started = new IoredisCommand(command[0], command.slice(1) as (string | number)[], UTF8)
+    const name = IOREDIS_NAMES.get(command[0]) ?? command[0]
+    const started = new IoredisCommand(name, command.slice(1) as (string | number)[], UTF8)
     connection.sendCommand(started)
     return started
   }
