@@ -120,6 +120,8 @@ async function shutdown(code: number): Promise<never> {
 async function main() {
   const env: NodeJS.ProcessEnv = { ...process.env }
   let redisLine: string
+  /** The embedded Redis's address, so local tools (and the e2e tests) can look into it. */
+  let embeddedRedis: { url: string; token: string } | undefined
   const configured = describeRedis(env)
   if (configured.kind === 'none') {
     const token = randomBytes(24).toString('base64url')
@@ -127,6 +129,7 @@ async function main() {
     closers.push(() => server.close())
     env.UPSTASH_REDIS_REST_URL = server.url
     env.UPSTASH_REDIS_REST_TOKEN = token
+    embeddedRedis = { url: server.url, token }
     redisLine = `@hotpath/redis-rest at ${server.url} (in-memory backend), through the Upstash SDK`
   } else if (configured.kind === 'upstash') {
     redisLine = `Upstash REST at ${configured.location} (UPSTASH_REDIS_REST_URL)`
@@ -192,7 +195,8 @@ async function main() {
     log(`api:      http://${host}:${apiPort} (apps/api)`)
   }
   log(`web:      http://${host}:${port}${dev ? ' (next dev)' : ''}`)
-  // Lets `pnpm --filter web warm` reach this stack (its in-memory Redis, its PGlite).
+  // Lets `pnpm --filter web warm` reach this stack (its in-memory Redis, its PGlite); the file
+  // is the owner's alone (0600): it holds the warm token and the embedded Redis's token.
   const stackFile = join(dataDir(), 'stack.json')
   mkdirSync(dataDir(), { recursive: true })
   writeFileSync(
@@ -201,6 +205,7 @@ async function main() {
       pid: process.pid,
       webUrl: `http://${host}:${port}`,
       warmToken: env.HOTPATH_WARM_TOKEN,
+      ...(embeddedRedis ? { redis: embeddedRedis } : {}),
     }),
     { mode: 0o600 },
   )

@@ -12,6 +12,18 @@ export type Target = (typeof TARGETS)[number]
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 export const range = (n: number) => Array.from({ length: n }, (_, index) => index)
 
+/** Polls until `check` holds; fails the test past `ms`. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time')
+    await sleep(20)
+  }
+}
+
 /** A prefix no other test (or test file running in parallel) uses. */
 export const runId = () => `t${Math.random().toString(36).slice(2, 10)}`
 

@@ -1,17 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { CacheError, errors } from '../src/index'
-import { range, redisFixture, runId, sleep, TARGETS } from './fixtures'
+import { eventually, range, redisFixture, runId, sleep, TARGETS } from './fixtures'
 
 const redis = redisFixture()
-
-/** Polls until `check` holds; fails the test past `ms`. */
-async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time')
-    await sleep(20)
-  }
-}
 
 describe.each(TARGETS)('grace and timeouts on %s', (target) => {
   test('inside grace the stale value is returned at once and refreshed in the background', async () => {

@@ -131,17 +131,31 @@ describe('the reference app in Chromium, against next build + next start', () =>
     await shot('admin-dashboard')
   })
 
+  /** Keys of the stack's Redis matching `pattern`. */
+  async function keys(pattern: string): Promise<string[]> {
+    const found: string[] = []
+    for await (const batch of stack.redis().scan({ match: pattern })) found.push(...batch)
+    return found
+  }
+
   test('the product page is served from cache until an edit invalidates it', async () => {
     await go('/products')
     const renderedAt = await page.textContent('[data-testid=rendered-at]')
     await go('/products')
     expect(await page.textContent('[data-testid=rendered-at]')).toBe(renderedAt)
+    // Both Next caches live in Redis (the hotpath handlers), not in Next's memory: the
+    // 'use cache' entry of the product table, and the page's shell in the incremental cache.
+    expect((await keys('*cache:next:use-cache:*')).length).toBeGreaterThan(0)
+    const pages = await keys('*cache:next:isr:*APP_PAGE*')
+    expect(pages.some((key) => key.endsWith('/products)'))).toBe(true)
     await go('/products/p-kettle/edit')
     const name = `Kettle ${Date.now()}`
     await page.fill('input[name=name]', name)
     await Promise.all([page.waitForURL('**/products?**'), page.click('button[type=submit]')])
     expect(await page.textContent('[data-product=p-kettle]')).toContain(name)
     expect(await page.textContent('[data-testid=rendered-at]')).not.toBe(renderedAt)
+    // The invalidation went through the tag manifest in Redis, where every instance sees it.
+    expect(await keys('*cache:next:tag:(products)')).toHaveLength(1)
     await shot('products')
   })
 

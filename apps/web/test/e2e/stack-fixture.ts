@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { RedisClient } from '@hotpath/redis'
+import { createUpstashRedis } from '@hotpath/redis/upstash'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const webDir = join(import.meta.dirname, '..', '..')
@@ -31,7 +33,13 @@ async function freePort(): Promise<number> {
   })
 }
 
-export type RunningStack = { url: string; log: () => string; stop(): Promise<void> }
+export type RunningStack = {
+  url: string
+  log: () => string
+  /** The stack's embedded Redis (the in-memory REST server), as the app sees it. */
+  redis(): RedisClient
+  stop(): Promise<void>
+}
 
 /**
  * The README's one command (`tsx scripts/stack.ts`): the in-memory REST Redis, PGlite in a
@@ -72,6 +80,7 @@ export async function startStack(): Promise<RunningStack> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {
+    await redis?.close()
     if (child.exitCode === null && child.pid) {
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000)
@@ -80,12 +89,23 @@ export async function startStack(): Promise<RunningStack> {
     }
     rmSync(dataDir, { recursive: true, force: true })
   }
+  let redis: RedisClient | undefined
+  const openRedis = () => {
+    if (!redis) {
+      const info = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as {
+        redis?: { url: string; token: string }
+      }
+      if (!info.redis) throw new Error('the stack runs no embedded Redis (stack.json has none)')
+      redis = createUpstashRedis({ url: info.redis.url, token: info.redis.token })
+    }
+    return redis
+  }
   const deadline = Date.now() + 400_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the stack exited early:\n${output}`)
     try {
       const response = await fetch(`${url}/api/health`)
-      if (response.status === 200) return { url, log: () => output, stop }
+      if (response.status === 200) return { url, log: () => output, redis: openRedis, stop }
     } catch {}
     await new Promise((r) => setTimeout(r, 500))
   }

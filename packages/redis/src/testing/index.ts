@@ -428,6 +428,21 @@ export function registerRedisContractSuite(
         expect(batches).toBeGreaterThan(1)
       })
 
+      it('scan() MATCH reads ( ) { } . + as literals, ? as exactly one character and \\ as an escape', async () => {
+        const base = key('scanglob')
+        const keys = ['(a)', '(ab)', '{t}', 'x.y', 'x+y', 'q', '*', '[s]'].map(
+          (k) => `${base}:${k}`,
+        )
+        await Promise.all(keys.map((k) => redis.set(k, '1')))
+        expect((await collect(`${base}:(*)`)).keys).toEqual([`${base}:(a)`, `${base}:(ab)`])
+        expect((await collect(`${base}:(?)`)).keys).toEqual([`${base}:(a)`])
+        expect((await collect(`${base}:{t}`)).keys).toEqual([`${base}:{t}`])
+        expect((await collect(`${base}:x.y`)).keys).toEqual([`${base}:x.y`])
+        expect((await collect(`${base}:\\*`)).keys).toEqual([`${base}:*`])
+        expect((await collect(`${base}:\\[s]`)).keys).toEqual([`${base}:[s]`])
+        expect((await collect(`${base}:[^(x{*]`)).keys).toEqual([`${base}:q`])
+      })
+
       it('scan() with a pattern that matches nothing yields no batch', async () => {
         const { keys, batches } = await collect(`${key('nothing')}:*`)
         expect(keys).toEqual([])

@@ -1,5 +1,6 @@
 import RedisMock from 'ioredis-mock'
 import { errors, RedisError } from '../errors'
+import { globMatcher } from '../glob'
 import { sha1Hex } from '../sha1'
 import type { Command } from '../types'
 import { subscriptions } from './subscriptions'
@@ -126,10 +127,45 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
       case 'EVAL':
       case 'EVALSHA':
         return luaReply(await method(name)?.(...args))
+      // ioredis-mock turns a glob into a RegExp that breaks on `)` (every registry pattern has
+      // one) and reads `?` as "zero or one": hotpath matches instead, as Redis does.
+      case 'KEYS': {
+        const all = (await method('keys')?.('*')) as string[]
+        return all.filter(globMatcher(String(args[0] ?? '*')))
+      }
+      case 'SCAN':
+        return scan(name, args, 1)
+      case 'HSCAN':
+      case 'SSCAN':
+      case 'ZSCAN':
+        return scan(name, args, 2)
     }
     const fn = method(name)
     if (!fn) throw new Error(`ERR unknown command '${name}'`)
     return fn(...args)
+  }
+
+  /** A SCAN-family command with its MATCH applied here; `at` is where its options start. */
+  const scan = async (name: string, args: (string | number)[], at: number): Promise<unknown> => {
+    const rest: (string | number)[] = []
+    let matches: ((text: string) => boolean) | undefined
+    for (let i = at; i < args.length; i++) {
+      if (String(args[i]).toUpperCase() === 'MATCH' && i + 1 < args.length) {
+        matches = globMatcher(String(args[++i]))
+      } else {
+        rest.push(args[i] as string | number)
+      }
+    }
+    const reply = (await method(name)?.(...args.slice(0, at), ...rest)) as [string, string[]]
+    if (!matches) return reply
+    const [cursor, items] = reply
+    // HSCAN and ZSCAN answer field, value pairs: the pattern tests the field.
+    const step = name === 'HSCAN' || name === 'ZSCAN' ? 2 : 1
+    const kept: string[] = []
+    for (let i = 0; i < items.length; i += step) {
+      if (matches(String(items[i]))) kept.push(...items.slice(i, i + step))
+    }
+    return [cursor, kept]
   }
 
   const set = async (args: (string | number)[]): Promise<unknown> => {
