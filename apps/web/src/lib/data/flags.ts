@@ -1,25 +1,20 @@
+import { getCache } from '../cache'
 import { keys } from '../keys'
 import { getRedis } from '../redis'
 
-// The new-dashboard flag is a Redis set of user ids: one SISMEMBER per check, cheap enough
-// for the proxy, and reachable over HTTP (Upstash) from any runtime.
+// The new-dashboard flag is a Redis set of user ids behind @hotpath/cache's flags(): one
+// SISMEMBER per check, cheap enough for the proxy, and reachable over HTTP (Upstash) from any
+// runtime. A read never throws: no Redis, or Redis trouble, means "flag off".
 
-export async function isNewDashboardEnabled(userId: string): Promise<boolean> {
-  const redis = getRedis()
-  if (!redis) return false
-  try {
-    return (await redis.sismember(keys.newDashboardUsers().key, userId)) === 1
-  } catch {
-    // A flag read must never take a page down: Redis trouble means "flag off".
-    return false
-  }
+const newDashboard = () => getCache().flags(keys.newDashboardUsers)
+
+export function isNewDashboardEnabled(userId: string): Promise<boolean> {
+  return newDashboard().isEnabled(userId)
 }
 
 export async function setNewDashboard(userId: string, enabled: boolean): Promise<boolean> {
-  const redis = getRedis()
-  if (!redis) return false
-  const ref = keys.newDashboardUsers()
-  if (enabled) await redis.sadd(ref.key, userId)
-  else await redis.srem(ref.key, userId)
+  if (!getRedis()) return false
+  if (enabled) await newDashboard().enable(userId)
+  else await newDashboard().disable(userId)
   return true
 }
