@@ -128,6 +128,8 @@ type Fetched = { raw: string | null; tokens: Tokens; at: number; error: unknown 
 type ReadSlot = {
   raw: Promise<string | null> | undefined
   fetch: Promise<Fetched> | undefined
+  /** The tags whose tokens `fetch` reads: only readers of the same tags share it. */
+  fetchTags: readonly string[]
   at: number
 }
 
@@ -165,6 +167,7 @@ export class Cache {
   /** Tags a loader attached to a key, so the next read fetches their tokens in its one round trip. */
   readonly #hints = new BoundedMap<string, readonly string[]>(HINTS_MAX)
   readonly #namespaces = new BoundedMap<string, string>(HINTS_MAX)
+  readonly #tagKeys = new BoundedMap<string, string>(HINTS_MAX)
   readonly #decoded: DecodedValues
 
   constructor(options: CacheOptions) {
@@ -478,7 +481,14 @@ export class Cache {
   }
 
   #tagKey(tag: string): string {
-    return this.#keys.cacheTag({ tag }).key
+    // Built once per tag: a key through the registry (escaping, prefix) costs more than the
+    // rest of a tagged hit's bookkeeping.
+    let key = this.#tagKeys.get(tag)
+    if (key === undefined) {
+      key = this.#keys.cacheTag({ tag }).key
+      this.#tagKeys.set(tag, key)
+    }
+    return key
   }
 
   // ---------------------------------------------------------------- internals: reading
@@ -497,16 +507,11 @@ export class Cache {
     const hinted = this.#hints.size === 0 ? undefined : this.#hints.get(plan.key)
     const tags = union(plan.tags, hinted)
     if (tags.length === 0) return this.#readUntagged(plan, next)
-    const id = `${plan.key}\u0000${tags.join('\u0000')}`
-    let slot = this.#reads.get(id)
-    if (!slot) {
-      slot = { raw: undefined, fetch: undefined, at: 0 }
-      this.#reads.set(id, slot)
-    }
+    const slot = this.#slot(plan.key)
     let fetch = slot.fetch
-    if (!fetch) {
+    if (!fetch || !sameTags(slot.fetchTags, tags)) {
+      // A read in flight for other tags is not shared: its tokens would not answer ours.
       fetch = this.#fetchTagged(slot, plan.key, tags)
-      slot.fetch = fetch
     }
     return fetch.then((fetched) => {
       // Shared with concurrent readers of the key: every site that adds tokens copies first.
@@ -521,11 +526,7 @@ export class Cache {
 
   /** The common read: one GET, one `then`, whose callback judges the entry and calls `next`. */
   #readUntagged<T, R>(plan: Plan, next: (read: Read<T>) => R | Promise<R>): Promise<R> {
-    let slot = this.#reads.get(plan.key)
-    if (!slot) {
-      slot = { raw: undefined, fetch: undefined, at: 0 }
-      this.#reads.set(plan.key, slot)
-    }
+    const slot = this.#slot(plan.key)
     let sent = slot.raw
     if (!sent) {
       try {
@@ -553,28 +554,68 @@ export class Cache {
     )
   }
 
-  /** Never rejects: a failure is returned as `error` so every sharer records it. */
-  #fetchTagged(slot: ReadSlot, key: string, tags: readonly string[]): Promise<Fetched> {
-    const at = Date.now()
-    return this.#getWithTokens(key, tags, at).then(
-      (fetched) => {
-        slot.fetch = undefined
-        return fetched
-      },
-      (error: unknown) => {
-        slot.fetch = undefined
-        return { raw: null, tokens: noTokens(), at, error: error ?? new Error('read failed') }
-      },
-    )
+  /** The read slot of `key`, made on first use. */
+  #slot(key: string): ReadSlot {
+    let slot = this.#reads.get(key)
+    if (!slot) {
+      slot = { raw: undefined, fetch: undefined, fetchTags: NO_TAGS, at: 0 }
+      this.#reads.set(key, slot)
+    }
+    return slot
   }
 
-  async #getWithTokens(key: string, tags: readonly string[], at: number): Promise<Fetched> {
+  /**
+   * The entry and its tags' tokens in one MGET, shared through `slot` while in flight unless a
+   * read of other tags holds it. One `then` on the driver's promise (no async frames): a
+   * tagged hit is as common as an untagged one. Never rejects: a failure is returned as
+   * `error` so every sharer records it.
+   */
+  #fetchTagged(slot: ReadSlot, key: string, tags: readonly string[]): Promise<Fetched> {
+    const at = Date.now()
+    const keys = [key]
+    for (let i = 0; i < tags.length; i++) keys.push(this.#tagKey(tags[i] as string))
+    let sent: Promise<(string | null)[]>
+    try {
+      sent = this.#crossSlot ? this.#mget(keys) : (this.#redis as RedisClient).mget(keys)
+    } catch (error) {
+      sent = Promise.reject(error)
+    }
+    // Inline callbacks, not named ones: a transpiler keeping function names (tsx, esbuild's
+    // keepNames) would rename each named closure on every call.
+    const fetch: Promise<Fetched> = sent.then(
+      (replies) => this.#fetched(slot, fetch, tags, replies, at),
+      (error: unknown) => {
+        if (this.#crossSlot || !isCrossSlot(error)) return this.#fetchFailed(slot, fetch, error, at)
+        this.#crossSlot = true
+        return this.#mget(keys).then(
+          (replies) => this.#fetched(slot, fetch, tags, replies, at),
+          (again: unknown) => this.#fetchFailed(slot, fetch, again, at),
+        )
+      },
+    )
+    if (!slot.fetch) {
+      slot.fetch = fetch
+      slot.fetchTags = tags
+    }
+    return fetch
+  }
+
+  #fetched(
+    slot: ReadSlot,
+    fetch: Promise<Fetched>,
+    tags: readonly string[],
+    replies: readonly (string | null)[],
+    at: number,
+  ): Fetched {
+    if (slot.fetch === fetch) slot.fetch = undefined
     const tokens = noTokens()
-    const replies = await this.#mget([key, ...tags.map((tag) => this.#tagKey(tag))])
-    tags.forEach((tag, index) => {
-      tokens.set(tag, replies[index + 1] ?? '')
-    })
+    for (let i = 0; i < tags.length; i++) tokens.set(tags[i] as string, replies[i + 1] ?? '')
     return { raw: replies[0] ?? null, tokens, at, error: undefined }
+  }
+
+  #fetchFailed(slot: ReadSlot, fetch: Promise<Fetched>, error: unknown, at: number): Fetched {
+    if (slot.fetch === fetch) slot.fetch = undefined
+    return { raw: null, tokens: noTokens(), at, error: error ?? new Error('read failed') }
   }
 
   /**
@@ -587,8 +628,7 @@ export class Cache {
       try {
         return await redis.mget(keys)
       } catch (error) {
-        // Redis says CROSSSLOT; ioredis's cluster client refuses before sending ("same slot").
-        if (!/CROSSSLOT|same slot/i.test(String((error as Error)?.message))) throw error
+        if (!isCrossSlot(error)) throw error
         this.#crossSlot = true
       }
     }
@@ -1009,6 +1049,18 @@ export class Cache {
 const EMPTY_TOKENS: Tokens = new Map()
 
 /** Whether `tokens` holds every tag (a loop: `some` with a closure costs one per hit). */
+/** Redis says CROSSSLOT; ioredis's cluster client refuses before sending ("same slot"). */
+function isCrossSlot(error: unknown): boolean {
+  return /CROSSSLOT|same slot/i.test(String((error as Error | undefined)?.message))
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function knowsAll(tokens: Tokens, tags: readonly string[]): boolean {
   for (let i = 0; i < tags.length; i++) if (!tokens.has(tags[i] as string)) return false
   return true

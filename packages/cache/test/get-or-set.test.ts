@@ -148,6 +148,38 @@ describe.each(TARGETS)('cache-aside on %s', (target) => {
     expect(stats().commands - before).toBe(2)
   })
 
+  test('concurrent tagged hits share one read per tag set, and a read of other tags is its own', async () => {
+    const id = runId()
+    const client = await redis.connect(target)
+    const writer = createCache({ redis: await redis.connect(target), prefix: id })
+    const cache = createCache({ redis: client, prefix: id })
+    await writer.set(`${id}:tagged`, 'v1', { tags: ['a', 'b'] })
+    // One MGET of the entry and its tag tokens; on a cluster, where they live in different
+    // slots, one GET per key (learnt from the first refusal, which this warm-up read takes).
+    const commandsPerRead = (keys: number) => (target === 'cluster' ? keys : 1)
+    await cache.get(`${id}:tagged`, { tags: ['a', 'b'] })
+    const stats = (client as ManagedRedisClient).stats
+    let before = stats().commands
+    const same = await Promise.all(
+      range(20).map(() => cache.getOrSet(`${id}:tagged`, () => 'loaded', { tags: ['a', 'b'] })),
+    )
+    expect(same).toEqual(range(20).map(() => 'v1'))
+    expect(stats().commands - before).toBe(commandsPerRead(3))
+    // Readers of other tags while that read is in flight: their tokens come from their own.
+    before = stats().commands
+    const mixed = await Promise.all([
+      cache.getOrSet(`${id}:tagged`, () => 'loaded', { tags: ['a', 'b'] }),
+      cache.getOrSet(`${id}:tagged`, () => 'loaded', { tags: ['a', 'b', 'c'] }),
+      cache.getOrSet(`${id}:tagged`, () => 'loaded', { tags: ['a', 'b'] }),
+    ])
+    expect(mixed).toEqual(['v1', 'v1', 'v1'])
+    expect(stats().commands - before).toBe(commandsPerRead(3) + commandsPerRead(4))
+    // An invalidation of a tag is seen by the next read of either tag set.
+    await writer.invalidateTags(['b'])
+    expect(await cache.get(`${id}:tagged`, { tags: ['a', 'b', 'c'] })).toBeUndefined()
+    expect(await cache.get(`${id}:tagged`, { tags: ['a', 'b'] })).toBeUndefined()
+  })
+
   test('string keys are named by the registry for stats', async () => {
     const id = runId()
     const registry = defineKeys({ user: key('user:{userId}') }, { prefix: id })
