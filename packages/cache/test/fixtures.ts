@@ -1,4 +1,5 @@
 import type { RedisClient } from '@hotpath/redis'
+import { createMemoryRedis } from '@hotpath/redis/memory'
 import { createTcpRedis } from '@hotpath/redis/tcp'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { startRestServer } from '@hotpath/redis-rest/node'
@@ -6,7 +7,7 @@ import { redisTargets } from '@hotpath/test-redis'
 import { afterAll, afterEach } from 'vitest'
 import { type CacheOptions, createCache } from '../src/index'
 
-export const TARGETS = ['standalone', 'cluster', 'rest'] as const
+export const TARGETS = ['standalone', 'cluster', 'rest', 'memory'] as const
 export type Target = (typeof TARGETS)[number]
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -31,14 +32,18 @@ type RestServer = Awaited<ReturnType<typeof startRestServer>>
 
 /**
  * Opens real clients to the harness servers: TCP standalone, TCP 3-master cluster, and Upstash
- * HTTP through a @hotpath/redis-rest server in front of the standalone server. Every client is
- * closed after each test; the REST server after the file.
+ * HTTP through a @hotpath/redis-rest server in front of the standalone server; and the in-process
+ * memory driver, which apps get with no Redis installed. Every client is closed after each test;
+ * the REST server after the file.
  */
 export function redisFixture() {
   const opened: RedisClient[] = []
   const token = 'cache-test-token'
   const timeoutMs = 5000
   let rest: Promise<RestServer> | undefined
+  // Memory clients of one fixture share a keyspace, as connections to one server do; the id
+  // keeps test files (which may run in one worker) from seeing each other's keys.
+  const memoryNamespace = `cache-test-${runId()}`
 
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((client) => client.close().catch(() => {})))
@@ -59,7 +64,9 @@ export function redisFixture() {
     // suites test cache behaviour, not timeouts (redis-down.test.ts does that).
     if (target === 'standalone') client = createTcpRedis({ url: targets.standalone.url, timeoutMs })
     else if (target === 'cluster') client = createTcpRedis({ nodes: targets.cluster, timeoutMs })
-    else client = createUpstashRedis({ url: (await restServer()).url, token, timeoutMs })
+    else if (target === 'rest')
+      client = createUpstashRedis({ url: (await restServer()).url, token, timeoutMs })
+    else client = createMemoryRedis({ namespace: memoryNamespace, timeoutMs })
     opened.push(client)
     return client
   }

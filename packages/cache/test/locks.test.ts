@@ -50,6 +50,17 @@ describe.each(TARGETS)('locks on %s', (target) => {
     expect(await a.acquireLock('job')).not.toBeNull()
   })
 
+  test('a resource’s first fencing token is the Redis clock in microseconds, so tokens still rise after the counter expires', async () => {
+    const [cache] = await redis.caches(target, 1, { prefix: runId() })
+    const before = Date.now() * 1000
+    const lock = await cache?.acquireLock('seeded')
+    const after = Date.now() * 1000
+    // A second of slack either side: the server reads the same clock, not at the same instant.
+    expect(lock?.fencingToken).toBeGreaterThanOrEqual(before - 1_000_000)
+    expect(lock?.fencingToken).toBeLessThanOrEqual(after + 1_000_000)
+    expect(await lock?.release()).toBe(true)
+  })
+
   test('extend() keeps a lock past its original ttl', async () => {
     const id = runId()
     const [a, b] = await redis.caches(target, 2, { prefix: id })

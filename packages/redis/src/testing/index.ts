@@ -477,6 +477,40 @@ export function registerRedisContractSuite(
         expect(await runScript(redis, sum, [a, b], [])).toBe(5)
       })
 
+      it('scripts compute with Lua 5.1 numbers: doubles past 2^31, printed by tostring() without a .0', async () => {
+        const source = `local seconds, micros = tonumber(ARGV[1]), tonumber(ARGV[2])
+return {string.format('%.0f', seconds * 1000000 + micros), tostring(tonumber(ARGV[3]) * 2), tostring(tonumber(ARGV[4]))}`
+        expect(await redis.eval(source, [], ['1796089690', '531783', '21', '1e20'])).toEqual([
+          '1796089690531783',
+          '42',
+          '1e+20',
+        ])
+      })
+
+      it('TIME answers the wall clock in seconds and microseconds, from a command and inside a script', async () => {
+        const before = Date.now()
+        const replies = [
+          await redis.call(['TIME']),
+          await redis.eval("return redis.call('TIME')", [], []),
+        ]
+        const after = Date.now()
+        for (const reply of replies) {
+          expect(reply).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/)])
+          const [seconds, micros] = (reply as string[]).map(Number) as [number, number]
+          expect(micros).toBeLessThan(1_000_000)
+          // Slack for a server on another machine, whose clock may be a little off ours.
+          const ms = seconds * 1000 + micros / 1000
+          expect(ms).toBeGreaterThanOrEqual(before - 250)
+          expect(ms).toBeLessThanOrEqual(after + 250)
+        }
+      })
+
+      it('an error raised by a script rejects with E_COMMAND and the line it came from', async () => {
+        const error = await rejection(redis.eval("local x = 1\nerror('boom')", [], []))
+        expect(error.code).toBe('E_COMMAND')
+        expect(error.message).toMatch(/^ERR user_script:2: boom/)
+      })
+
       it('scriptLoad() returns the SHA1 that defineScript() computes', async () => {
         const script = defineScript(`return "${run}:load"`)
         expect(await redis.scriptLoad(script.source)).toBe(script.sha1)

@@ -33,6 +33,7 @@ family(
 family('list', 'LPUSH RPUSH LPOP RPOP LRANGE LLEN LTRIM LREM LINDEX LSET')
 family('list', 'LMOVE RPOPLPUSH', 'first-two')
 
+const LUA_ERROR = /^Error trying to loading or executing lua code string in VM: \[string "[^"]*"\]:/
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value'
 const INTEGER = /^-?\d{1,19}$/
 
@@ -45,6 +46,55 @@ function kindOf(value: unknown): Kind {
   if (value instanceof Map) return 'zset'
   if (Array.isArray(value)) return 'list'
   return 'hash'
+}
+
+/** TIME as Redis answers it: seconds and microseconds of the wall clock, as strings. */
+function time(): [string, string] {
+  // ioredis-mock rounds the seconds and takes the microseconds from process.hrtime(), whose
+  // phase is unrelated to the wall clock, so its TIME drifts by up to 1.5 s and runs backwards.
+  const ms = Date.now()
+  return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)]
+}
+
+/**
+ * Lua 5.1 numbers, as Redis runs them. ioredis-mock runs fengari (Lua 5.3 with 32-bit
+ * integers), where `tonumber(seconds) * 1000000` wraps to a negative number. Here numbers read
+ * from strings are doubles, as every Lua 5.1 number is, and tostring() prints them with
+ * `%.14g` (fengari's `%g` never switches to an exponent and its tostring appends `.0`).
+ * Still unlike Redis: `..` prints a whole double as `5.0`, and arithmetic on integer literals
+ * alone wraps past 2^31.
+ */
+const LUA_51_NUMBERS = `
+local number, text, format, match, abs = tonumber, tostring, string.format, string.match, math.abs
+local function g14(v)
+  if v ~= v then return text(v) end
+  if v == 1/0 then return 'inf' elseif v == -1/0 then return '-inf' end
+  local mantissa, sign, digits = match(format('%.13e', v), '^(.-)e([-+]?)(%d+)$')
+  local exponent = number(digits) * (sign == '-' and -1 or 1)
+  if exponent < -4 or exponent >= 14 then
+    return match(mantissa, '^(.-)%.?0*$') .. format('e%s%02d', sign == '-' and '-' or '+', abs(exponent))
+  end
+  local fixed = format('%.' .. (13 - exponent) .. 'f', v)
+  if match(fixed, '%.') then fixed = match(fixed, '^(.-)%.?0*$') end
+  return fixed
+end
+tonumber = function(...) local n = number(...) if n then return n + 0.0 end return n end
+tostring = function(v) if type(v) == 'number' then return g14(v) end return text(v) end
+`
+
+/**
+ * Run before every script, on the script's first line so error line numbers stay its own:
+ * Lua 5.1 numbers, and TIME from the wall clock (read once per script; scripts are short).
+ */
+function luaPrelude(): string {
+  const [seconds, micros] = time()
+  const clock = `local upper = string.upper
+local function timed(run) return function(name, ...)
+  if type(name) == 'string' and upper(name) == 'TIME' then return {'${seconds}', '${micros}'} end
+  return run(name, ...)
+end end
+redis.call, redis.pcall = timed(redis.call), timed(redis.pcall)`
+  return `do ${LUA_51_NUMBERS} ${clock} end `.replace(/\s*\n\s*/g, ' ')
 }
 
 /** Redis turns Lua false into nil and true into 1, and truncates numbers to integers. */
@@ -64,6 +114,7 @@ function commandError(error: unknown, name: string): RedisError {
 }
 
 let privateStores = 0
+let runs = 0
 
 export function createMemoryTransport(options: MemoryConnectionOptions = {}): Transport {
   // ioredis-mock shares data between instances with the same host:port; a unique host per
@@ -126,7 +177,9 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
       }
       case 'EVAL':
       case 'EVALSHA':
-        return luaReply(await method(name)?.(...args))
+        return luaReply(await evaluate(name, args))
+      case 'TIME':
+        return time()
       // ioredis-mock turns a glob into a RegExp that breaks on `)` (every registry pattern has
       // one) and reads `?` as "zero or one": hotpath matches instead, as Redis does.
       case 'KEYS': {
@@ -166,6 +219,33 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
       if (matches(String(items[i]))) kept.push(...items.slice(i, i + step))
     }
     return [cursor, kept]
+  }
+
+  /** EVAL or EVALSHA, run with luaPrelude() in front of the script. */
+  const evaluate = async (name: string, args: (string | number)[]): Promise<unknown> => {
+    const [first, ...rest] = args
+    let source: string | undefined
+    if (name === 'EVAL') {
+      source = String(first)
+      // Redis keeps every script EVAL ran, so a later EVALSHA finds it.
+      scripts[sha1Hex(source)] = source
+    } else {
+      source = scripts[String(first).toLowerCase()]
+      if (source === undefined) throw new Error('NOSCRIPT No matching script. Please use EVAL.')
+    }
+    // The mock runs only scripts it stores. A slot no SHA-1 can name, removed once the script
+    // has run (the mock runs it before it resolves), keeps one entry per call from piling up.
+    const slot = `hotpath-run-${++runs}`
+    scripts[slot] = luaPrelude() + source
+    try {
+      return await method('EVALSHA')?.(slot, ...rest)
+    } catch (error) {
+      // The mock names the chunk by its first line, now the prelude: name it as Redis does.
+      if (!(error instanceof Error)) throw error
+      throw new Error(error.message.replace(LUA_ERROR, 'ERR user_script:'), { cause: error })
+    } finally {
+      delete scripts[slot]
+    }
   }
 
   const set = async (args: (string | number)[]): Promise<unknown> => {
