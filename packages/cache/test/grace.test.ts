@@ -16,12 +16,13 @@ describe.each(TARGETS)('grace and timeouts on %s', (target) => {
     let refreshed = false
     const started = Date.now()
     const stale = await cache.getOrSet(`${id}:k`, async () => {
-      await sleep(200)
+      await sleep(800)
       refreshed = true
       return 'v2'
     })
     expect(stale).toBe('v1')
-    expect(Date.now() - started).toBeLessThan(150)
+    // well before the refresh could have finished (slack for a busy machine)
+    expect(Date.now() - started).toBeLessThan(500)
     await eventually(() => refreshed).catch((error: unknown) => {
       throw new Error(`no refresh; errors: ${JSON.stringify(failures)}`, { cause: error })
     })
@@ -87,11 +88,11 @@ describe.each(TARGETS)('grace and timeouts on %s', (target) => {
     await sleep(150)
     const started = Date.now()
     const value = await cache.getOrSet(`${id}:k`, async () => {
-      await sleep(400)
+      await sleep(800)
       return 'new'
     })
     expect(value).toBe('old')
-    expect(Date.now() - started).toBeLessThan(300)
+    expect(Date.now() - started).toBeLessThan(500)
     await eventually(async () => (await cache.get(`${id}:k`)) === 'new')
   })
 
@@ -116,7 +117,7 @@ describe.each(TARGETS)('grace and timeouts on %s', (target) => {
       .getOrSet(
         `${id}:k`,
         async () => {
-          await sleep(300)
+          await sleep(800)
           return 'late'
         },
         { hardTimeout: 50 },
@@ -124,7 +125,7 @@ describe.each(TARGETS)('grace and timeouts on %s', (target) => {
       .catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CacheError)
     expect((error as CacheError).code).toBe(errors.E_HARD_TIMEOUT)
-    expect(Date.now() - started).toBeLessThan(250)
+    expect(Date.now() - started).toBeLessThan(500)
     await eventually(async () => (await cache.get(`${id}:k`)) === 'late')
   })
 
