@@ -507,12 +507,13 @@ export class Cache {
     const hinted = this.#hints.size === 0 ? undefined : this.#hints.get(plan.key)
     const tags = union(plan.tags, hinted)
     if (tags.length === 0) return this.#readUntagged(plan, next)
-    const slot = this.#slot(plan.key)
-    let fetch = slot.fetch
-    if (!fetch || !sameTags(slot.fetchTags, tags)) {
-      // A read in flight for other tags is not shared: its tokens would not answer ours.
-      fetch = this.#fetchTagged(slot, plan.key, tags)
+    let slot = this.#slot(plan.key)
+    if (slot.fetch && !sameTags(slot.fetchTags, tags)) {
+      // The key's read in flight is for other tags, whose tokens would not answer ours:
+      // readers of this tag set share a slot of their own.
+      slot = this.#slot(`${plan.key}\u0000${tags.join('\u0000')}`)
     }
+    const fetch = slot.fetch ?? this.#fetchTagged(slot, plan.key, tags)
     return fetch.then((fetched) => {
       // Shared with concurrent readers of the key: every site that adds tokens copies first.
       const tokens = fetched.tokens
@@ -572,26 +573,20 @@ export class Cache {
    */
   #fetchTagged(slot: ReadSlot, key: string, tags: readonly string[]): Promise<Fetched> {
     const at = Date.now()
-    const keys = [key]
-    for (let i = 0; i < tags.length; i++) keys.push(this.#tagKey(tags[i] as string))
-    let sent: Promise<(string | null)[]>
+    let keys: string[]
     try {
-      sent = this.#crossSlot ? this.#mget(keys) : (this.#redis as RedisClient).mget(keys)
+      keys = [key]
+      for (let i = 0; i < tags.length; i++) keys.push(this.#tagKey(tags[i] as string))
     } catch (error) {
-      sent = Promise.reject(error)
+      // a tag the registry refuses (an empty one, say) degrades like a failed read
+      return Promise.resolve(this.#fetchFailed(slot, undefined, error, at))
     }
     // Inline callbacks, not named ones: a transpiler keeping function names (tsx, esbuild's
     // keepNames) would rename each named closure on every call.
-    const fetch: Promise<Fetched> = sent.then(
+    const fetch: Promise<Fetched> = this.#mgetThen(
+      keys,
       (replies) => this.#fetched(slot, fetch, tags, replies, at),
-      (error: unknown) => {
-        if (this.#crossSlot || !isCrossSlot(error)) return this.#fetchFailed(slot, fetch, error, at)
-        this.#crossSlot = true
-        return this.#mget(keys).then(
-          (replies) => this.#fetched(slot, fetch, tags, replies, at),
-          (again: unknown) => this.#fetchFailed(slot, fetch, again, at),
-        )
-      },
+      (error) => this.#fetchFailed(slot, fetch, error, at),
     )
     if (!slot.fetch) {
       slot.fetch = fetch
@@ -613,7 +608,12 @@ export class Cache {
     return { raw: replies[0] ?? null, tokens, at, error: undefined }
   }
 
-  #fetchFailed(slot: ReadSlot, fetch: Promise<Fetched>, error: unknown, at: number): Fetched {
+  #fetchFailed(
+    slot: ReadSlot,
+    fetch: Promise<Fetched> | undefined,
+    error: unknown,
+    at: number,
+  ): Fetched {
     if (slot.fetch === fetch) slot.fetch = undefined
     return { raw: null, tokens: noTokens(), at, error: error ?? new Error('read failed') }
   }
@@ -622,18 +622,40 @@ export class Cache {
    * Values of several keys in one round trip: MGET (one command, the cheapest), or a pipeline
    * of GETs once the server refused MGET across cluster slots; the driver splits that per node.
    */
-  async #mget(keys: readonly string[]): Promise<(string | null)[]> {
-    const redis = this.#redis as RedisClient
-    if (!this.#crossSlot) {
-      try {
-        return await redis.mget(keys)
-      } catch (error) {
-        if (!isCrossSlot(error)) throw error
-        this.#crossSlot = true
-      }
+  #mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return this.#mgetThen(
+      keys,
+      (replies) => replies,
+      (error) => {
+        throw error
+      },
+    )
+  }
+
+  /** `#mget` with its outcome handed to `found` or `failed` in one `then` on the driver's call. */
+  #mgetThen<R>(
+    keys: readonly string[],
+    found: (replies: (string | null)[]) => R,
+    failed: (error: unknown) => R,
+  ): Promise<R> {
+    if (this.#crossSlot) return this.#getEach(keys).then(found, failed)
+    let sent: Promise<(string | null)[]>
+    try {
+      sent = (this.#redis as RedisClient).mget(keys)
+    } catch (error) {
+      sent = Promise.reject(error)
     }
-    const replies = await redis.pipeline(keys.map((key) => ['GET', key] as const))
-    return replies as (string | null)[]
+    return sent.then(found, (error: unknown) => {
+      if (!isCrossSlot(error)) return failed(error)
+      this.#crossSlot = true
+      return this.#getEach(keys).then(found, failed)
+    })
+  }
+
+  /** One GET per key in one pipeline, which the driver splits per cluster node. */
+  #getEach(keys: readonly string[]): Promise<(string | null)[]> {
+    const redis = this.#redis as RedisClient
+    return redis.pipeline(keys.map((key) => ['GET', key] as const)) as Promise<(string | null)[]>
   }
 
   async #readMany<T>(plans: readonly Plan[]): Promise<Read<T>[]> {
@@ -1048,12 +1070,12 @@ export class Cache {
 /** The tokens of a read without tags; never mutated (see the copies before `#fetchTokens`). */
 const EMPTY_TOKENS: Tokens = new Map()
 
-/** Whether `tokens` holds every tag (a loop: `some` with a closure costs one per hit). */
 /** Redis says CROSSSLOT; ioredis's cluster client refuses before sending ("same slot"). */
 function isCrossSlot(error: unknown): boolean {
   return /CROSSSLOT|same slot/i.test(String((error as Error | undefined)?.message))
 }
 
+/** The same tags in the same order (readers of one key pass one literal, so order holds). */
 function sameTags(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true
   if (a.length !== b.length) return false
@@ -1061,6 +1083,7 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
   return true
 }
 
+/** Whether `tokens` holds every tag (a loop: `some` with a closure costs one per hit). */
 function knowsAll(tokens: Tokens, tags: readonly string[]): boolean {
   for (let i = 0; i < tags.length; i++) if (!tokens.has(tags[i] as string)) return false
   return true

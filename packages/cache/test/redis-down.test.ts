@@ -7,7 +7,7 @@ import type { CacheHandler as NextIncrementalHandler } from 'next/dist/server/li
 import { describe, expect, test } from 'vitest'
 import { createCache } from '../src/index'
 import { createIncrementalCacheHandler, createUseCacheHandler } from '../src/next/index'
-import { range, runId, sleep } from './fixtures'
+import { range, runId } from './fixtures'
 
 const TOKEN = 'redis-down-token'
 
@@ -93,18 +93,28 @@ describe.each(PATHS)('Redis stopped mid-test (%s)', (path) => {
     const errors: string[] = []
     cache.on('error', (event) => errors.push(event.operation))
     let runs = 0
+    // The loader holds the lock and runs; Redis goes away; only then does the loader finish.
+    let started: () => void = () => {}
+    const loaderStarted = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    let finish: () => void = () => {}
+    const redisGone = new Promise<void>((resolve) => {
+      finish = resolve
+    })
     const loading = Promise.all(
       range(10).map(() =>
         cache.getOrSet('slow', async () => {
           runs++
-          // the lock is taken and the loader is running when Redis goes away
-          await sleep(300)
+          started()
+          await redisGone
           return { loaded: true }
         }),
       ),
     )
-    await sleep(100)
+    await loaderStarted
     await setup.stop()
+    finish()
     expect(await loading).toEqual(range(10).map(() => ({ loaded: true })))
     expect(runs).toBe(1)
     // the write of the loaded value (and the lock release) failed and were served around
