@@ -13,6 +13,15 @@ export type Target = (typeof TARGETS)[number]
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 export const range = (n: number) => Array.from({ length: n }, (_, index) => index)
 
+/** A one-shot latch: `opened` settles once `open()` is called (a loader's start, a gate). */
+export function signal(): { opened: Promise<void>; open: () => void } {
+  let open: () => void = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
+}
+
 /** Polls until `check` holds; fails the test past `ms`. */
 export async function eventually(
   check: () => Promise<boolean> | boolean,

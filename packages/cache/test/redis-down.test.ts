@@ -7,7 +7,7 @@ import type { CacheHandler as NextIncrementalHandler } from 'next/dist/server/li
 import { describe, expect, test } from 'vitest'
 import { createCache } from '../src/index'
 import { createIncrementalCacheHandler, createUseCacheHandler } from '../src/next/index'
-import { range, runId } from './fixtures'
+import { range, runId, signal } from './fixtures'
 
 const TOKEN = 'redis-down-token'
 
@@ -94,27 +94,21 @@ describe.each(PATHS)('Redis stopped mid-test (%s)', (path) => {
     cache.on('error', (event) => errors.push(event.operation))
     let runs = 0
     // The loader holds the lock and runs; Redis goes away; only then does the loader finish.
-    let started: () => void = () => {}
-    const loaderStarted = new Promise<void>((resolve) => {
-      started = resolve
-    })
-    let finish: () => void = () => {}
-    const redisGone = new Promise<void>((resolve) => {
-      finish = resolve
-    })
+    const loaderStarted = signal()
+    const redisGone = signal()
     const loading = Promise.all(
       range(10).map(() =>
         cache.getOrSet('slow', async () => {
           runs++
-          started()
-          await redisGone
+          loaderStarted.open()
+          await redisGone.opened
           return { loaded: true }
         }),
       ),
     )
-    await loaderStarted
+    await loaderStarted.opened
     await setup.stop()
-    finish()
+    redisGone.open()
     expect(await loading).toEqual(range(10).map(() => ({ loaded: true })))
     expect(runs).toBe(1)
     // the write of the loaded value (and the lock release) failed and were served around

@@ -1,7 +1,7 @@
 import { defineKeys, key } from '@hotpath/keys'
 import { describe, expect, test } from 'vitest'
 import { type CacheEventMap, createCache } from '../src/index'
-import { eventually, redisFixture, runId, sleep, TARGETS } from './fixtures'
+import { eventually, redisFixture, runId, signal, sleep, TARGETS } from './fixtures'
 
 const redis = redisFixture()
 
@@ -24,14 +24,11 @@ describe.each(TARGETS)('the stale event on %s', (target) => {
     expect(stale).toEqual([])
     await sleep(300)
     // The refresh waits for the test, so every read below finds the entry still stale.
-    let finish: () => void = () => {}
-    const gate = new Promise<void>((resolve) => {
-      finish = resolve
-    })
+    const gate = signal()
     let refreshes = 0
     const refresh = async () => {
       refreshes++
-      await gate
+      await gate.opened
       return 'v2'
     }
     expect(await cache.getOrSet(ref, refresh)).toBe('v1')
@@ -44,7 +41,7 @@ describe.each(TARGETS)('the stale event on %s', (target) => {
     ])
     expect(hits).toEqual([])
     expect(cache.stats().item?.staleServed).toBe(3)
-    finish()
+    gate.open()
     await eventually(async () => (await cache.get(ref)) === 'v2')
     expect(refreshes).toBe(1)
     // a fresh read is a hit, not another stale event

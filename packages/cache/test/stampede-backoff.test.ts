@@ -1,7 +1,7 @@
 import type { ManagedRedisClient } from '@hotpath/redis'
 import { describe, expect, test } from 'vitest'
 import { createCache } from '../src/index'
-import { redisFixture, runId, sleep, TARGETS } from './fixtures'
+import { redisFixture, runId, signal, sleep, TARGETS } from './fixtures'
 
 const redis = redisFixture()
 
@@ -28,16 +28,13 @@ describe.each(TARGETS)('waiting for another instance’s loader on %s', (target)
     const holder = createCache({ redis: await redis.connect(target), prefix: id })
     const client = (await redis.connect(target)) as ManagedRedisClient
     const waiter = createCache({ redis: client, prefix: id })
-    let signalLoading: () => void = () => {}
-    const loading = new Promise<void>((resolve) => {
-      signalLoading = resolve
-    })
+    const loading = signal()
     const held = holder.getOrSet(key, async () => {
-      signalLoading()
+      loading.open()
       await sleep(1200)
       return 'from holder'
     })
-    await loading
+    await loading.opened
     let waiterRuns = 0
     const before = client.stats().commands
     const started = Date.now()

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { range, redisFixture, runId, sleep, TARGETS } from './fixtures'
+import { range, redisFixture, runId, signal, sleep, TARGETS } from './fixtures'
 
 const redis = redisFixture()
 
@@ -26,17 +26,14 @@ describe.each(TARGETS)('stampede protection on %s', (target) => {
     const [holder, waiter] = await redis.caches(target, 2, { prefix: id })
     if (!holder || !waiter) throw new Error('two caches expected')
     let release: () => void = () => {}
-    let loading: () => void = () => {}
-    const holderLoads = new Promise<void>((resolve) => {
-      loading = resolve
-    })
+    const holderLoads = signal()
     const slow = holder.getOrSet(`${id}:slow`, () => {
-      loading()
+      holderLoads.open()
       return new Promise<string>((resolve) => {
         release = () => resolve('holder')
       })
     })
-    await holderLoads
+    await holderLoads.opened
     const started = Date.now()
     const waited = await waiter.getOrSet(`${id}:slow`, () => 'waiter', { lockWait: 200 })
     expect(waited).toBe('waiter')
