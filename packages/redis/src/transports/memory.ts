@@ -82,19 +82,25 @@ tonumber = function(...) local n = number(...) if n then return n + 0.0 end retu
 tostring = function(v) if type(v) == 'number' then return g14(v) end return text(v) end
 `
 
+/** `source` on one line, so a prelude made of it leaves the script's line numbers alone. */
+const oneLine = (source: string) => source.replace(/\s*\n\s*/g, ' ')
+
+// The prelude's fixed parts, joined once; only the clock changes per script.
+const PRELUDE_HEAD = oneLine(`do ${LUA_51_NUMBERS} local upper = string.upper
+local function timed(run) return function(name, ...)
+  if type(name) == 'string' and upper(name) == 'TIME' then return {`)
+const PRELUDE_TAIL = oneLine(`} end
+  return run(name, ...)
+end end
+redis.call, redis.pcall = timed(redis.call), timed(redis.pcall) end `)
+
 /**
  * Run before every script, on the script's first line so error line numbers stay its own:
  * Lua 5.1 numbers, and TIME from the wall clock (read once per script; scripts are short).
  */
 function luaPrelude(): string {
   const [seconds, micros] = time()
-  const clock = `local upper = string.upper
-local function timed(run) return function(name, ...)
-  if type(name) == 'string' and upper(name) == 'TIME' then return {'${seconds}', '${micros}'} end
-  return run(name, ...)
-end end
-redis.call, redis.pcall = timed(redis.call), timed(redis.pcall)`
-  return `do ${LUA_51_NUMBERS} ${clock} end `.replace(/\s*\n\s*/g, ' ')
+  return `${PRELUDE_HEAD}'${seconds}', '${micros}'${PRELUDE_TAIL}`
 }
 
 /** Redis turns Lua false into nil and true into 1, and truncates numbers to integers. */
