@@ -10,8 +10,9 @@ export type Decoded = { raw: string; entry: Entry; value: unknown; copier: Copie
 /**
  * The last decoded entry per key, so that a hit whose stored text did not change since the
  * last read reuses its header and copies its value instead of decoding both again: for plain
- * JSON data a copy costs a twentieth to two thirds of `JSON.parse` (see `jsonCopier`), and on
- * a hot key decoding is most of a hit's CPU. The stored text is compared in full before anything is reused.
+ * JSON data a copy costs a twentieth to two thirds of `JSON.parse` (see `jsonCopier`), and
+ * on a hot key decoding is most of a hit's CPU. The stored text is compared in full before
+ * anything is reused.
  *
  * Every caller gets its own copy of the value, as with a parse: a value one caller mutates is
  * never seen by another, nor by the next read. Only plain JSON values are kept (not values
@@ -101,8 +102,8 @@ const sliceArray: Copier = (array) => (array as unknown[]).slice()
  * array with only the nested parts copied again. Measured against `JSON.parse` of the same
  * text: a twentieth of its CPU for a small object with a nested array (the bench value), a
  * seventh for 50 rows of nested objects, a fourteenth for 500 flat rows, two thirds for an
- * array of empty objects. The copier
- * holds a closure per object or array that has something nested (about 170 bytes each).
+ * array of empty objects. The copier holds a closure per object or array that has something
+ * nested (about 170 bytes each).
  * `undefined` when the value nests too deeply to recurse.
  */
 export function jsonCopier(value: unknown): Copier | undefined {
