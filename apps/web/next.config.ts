@@ -17,6 +17,7 @@ const config: NextConfig = {
   partialPrefetching: false,
   // The workspace packages ship TypeScript source inside the repo.
   transpilePackages: [
+    '@apps/db',
     '@hotpath/cache',
     '@hotpath/keys',
     '@hotpath/ratelimit',

@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['./src/index.ts', './src/better-auth.ts', './src/next.ts', './src/hono.ts'],
+  entry: [
+    './src/index.ts',
+    './src/better-auth.ts',
+    './src/next.ts',
+    './src/hono.ts',
+    './src/drizzle.ts',
+  ],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

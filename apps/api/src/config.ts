@@ -12,7 +12,7 @@ export type ApiConfig = {
   databaseUrl: string | undefined
   /** PGlite directory, `memory://` for none. @default '<HOTPATH_DATA_DIR or cwd/.data>/api-pglite' */
   pgliteDir: string
-  /** The web app's drizzle migrations. @default apps/web/drizzle (env HOTPATH_MIGRATIONS_DIR) */
+  /** The shared drizzle migrations. @default apps/db/drizzle (env HOTPATH_MIGRATIONS_DIR) */
   migrationsFolder: string | undefined
   /**
    * `env`: UPSTASH_REDIS_REST_* / KV_REST_API_* / REDIS_URL are set, `createRedis()` reads them.

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { session } from '@apps/db/schema'
 import type { RedisClient } from '@hotpath/redis'
 import { secondaryStorage } from '@hotpath/session/better-auth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { App } from '../src/context.ts'
-import { session } from '../src/db/schema.ts'
 import type { Store } from '../src/db/store.ts'
 import { signSessionToken } from '../src/identity.ts'
 import {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { user } from '@apps/db/schema'
 import type { RedisClient } from '@hotpath/redis'
 import { createTcpRedis } from '@hotpath/redis/tcp'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
@@ -7,7 +8,6 @@ import { redisTargets } from '@hotpath/test-redis'
 import { createApp } from '../src/app.ts'
 import { type ApiConfig, loadConfig } from '../src/config.ts'
 import type { App } from '../src/context.ts'
-import { user } from '../src/db/schema.ts'
 import { openStore, type Store } from '../src/db/store.ts'
 
 export const SECRET = 'test-secret-0123456789-0123456789'

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { migrationsFolder as sharedMigrations } from '@apps/db/migrations'
+import { apiKey, product, session, user } from '@apps/db/schema'
+import { DEMO_PRODUCTS } from '@apps/db/seed'
 import { and, asc, eq, gt } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { DEMO_PRODUCTS } from '../../../web/src/lib/db/seed.ts'
-import { apiKey, type Product, product, session, type User, user } from './schema.ts'
+import type { Product, User } from './schema.ts'
 
 export type NewProduct = {
   id?: string
@@ -134,8 +135,8 @@ export type OpenStoreOptions = {
    */
   dataDir?: string
   /**
-   * The drizzle migrations that own the schema (the web app's).
-   * @default 'apps/web/drizzle'
+   * The drizzle migrations that own the schema, shared with the web app.
+   * @default 'apps/db/drizzle'
    */
   migrationsFolder?: string
   /**
@@ -146,13 +147,9 @@ export type OpenStoreOptions = {
   seed?: boolean
 }
 
-export const defaultMigrationsFolder = fileURLToPath(
-  new URL('../../../web/drizzle', import.meta.url),
-)
-
 /** Opens the store and applies the migrations, so a fresh database is usable at once. */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder
+  const migrationsFolder = options.migrationsFolder ?? sharedMigrations
   if (!existsSync(migrationsFolder)) {
     throw new Error(`No drizzle migrations at ${migrationsFolder}: set HOTPATH_MIGRATIONS_DIR`)
   }

@@ -1,10 +1,10 @@
+import * as schema from '@apps/db/schema'
 import { secondaryStorage } from '@hotpath/session/better-auth'
 import { betterAuth } from 'better-auth'
 import { drizzleAdapter } from 'better-auth/adapters/drizzle'
 import { nextCookies } from 'better-auth/next-js'
 import { sql } from 'drizzle-orm'
 import { type Db, getDb } from './db/client'
-import * as schema from './db/schema'
 import { getRedis } from './redis'
 
 function createAuth(db: Db) {

@@ -1,9 +1,9 @@
+import { session, user } from '@apps/db/schema'
 import { checkHealth } from '@hotpath/redis'
 import { sql } from 'drizzle-orm'
 import { getCacheHitRate } from './cache'
 import { describeDatabase, describeRedis } from './config'
 import { getDbHandle } from './db/client'
-import { session, user } from './db/schema'
 import { getRedis } from './redis'
 
 export type Colour = 'green' | 'yellow' | 'red'

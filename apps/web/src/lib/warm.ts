@@ -1,3 +1,4 @@
+import { post, product, user } from '@apps/db/schema'
 import type { WarmEntry, WarmOptions, WarmResult } from '@hotpath/cache'
 import { getCache } from './cache'
 import { getPostMetaUncached } from './data/blog'
@@ -5,7 +6,6 @@ import { computeDashboardStats } from './data/dashboard'
 import { loadProduct, loadProducts } from './data/products'
 import { loadUserTier } from './data/tier'
 import { getDb } from './db/client'
-import { post, product, user } from './db/schema'
 import { keys } from './keys'
 
 /**

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { migrationsFolder } from '@apps/db/migrations'
 import { redisTargets } from '@hotpath/test-redis'
 
 export type RedisMode = 'tcp' | 'rest' | 'none'
@@ -35,7 +36,7 @@ export async function useAppEnv(mode: RedisMode): Promise<AppEnv> {
   process.env.HOTPATH_DATA_DIR = dataDir
   process.env.HOTPATH_KEY_PREFIX = `${runId}:`
   process.env.HOTPATH_SEED_PAGE_VIEWS = '3000'
-  process.env.HOTPATH_MIGRATIONS_DIR = join(import.meta.dirname, '..', '..', 'drizzle')
+  process.env.HOTPATH_MIGRATIONS_DIR = migrationsFolder
   process.env.BETTER_AUTH_SECRET = 'integration-test-secret-that-is-long-enough'
   process.env.BETTER_AUTH_URL = 'http://127.0.0.1:3000'
   const { standalone } = redisTargets()

@@ -8,7 +8,7 @@ export function authCases(mode: RedisMode) {
     let auth: Awaited<ReturnType<typeof import('../../src/lib/auth')['getAuth']>>
     let getRedis: typeof import('../../src/lib/redis')['getRedis']
     let getDb: typeof import('../../src/lib/db/client')['getDb']
-    let schema: typeof import('../../src/lib/db/schema')
+    let schema: typeof import('@apps/db/schema')
 
     /** Signs in and returns the Cookie header a browser would send back. */
     async function signIn(email: string, password = 'correct horse battery'): Promise<Headers> {
@@ -36,7 +36,7 @@ export function authCases(mode: RedisMode) {
       env = await useAppEnv(mode)
       ;({ getRedis } = await import('../../src/lib/redis'))
       ;({ getDb } = await import('../../src/lib/db/client'))
-      schema = await import('../../src/lib/db/schema')
+      schema = await import('@apps/db/schema')
       auth = await (await import('../../src/lib/auth')).getAuth()
     })
 

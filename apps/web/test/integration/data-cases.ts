@@ -24,7 +24,7 @@ export function dataCases(mode: Exclude<RedisMode, 'none'>) {
         keys,
       ] = await Promise.all([
         import('../../src/lib/db/client'),
-        import('../../src/lib/db/schema'),
+        import('@apps/db/schema'),
         import('../../src/lib/data/dashboard'),
         import('../../src/lib/data/products'),
         import('../../src/lib/data/blog'),

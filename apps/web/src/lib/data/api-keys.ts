@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { apiKey } from '@apps/db/schema'
 import { eq } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { apiKey } from '../db/schema'
 import { keys } from '../keys'
 import { getRedis } from '../redis'
 

@@ -1,7 +1,7 @@
+import { post } from '@apps/db/schema'
 import { desc, eq } from 'drizzle-orm'
 import { getOrSetTracked } from '../cache'
 import { getDb } from '../db/client'
-import { post } from '../db/schema'
 import { keys } from '../keys'
 
 export type PostMeta = {

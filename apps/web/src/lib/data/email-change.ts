@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { user } from '@apps/db/schema'
 import { deserialize, serialize } from '@hotpath/redis'
 import { eq } from 'drizzle-orm'
 import { getCache } from '../cache'
 import { getDb } from '../db/client'
-import { user } from '../db/schema'
 import { keys } from '../keys'
 import { getRedis } from '../redis'
 

@@ -1,7 +1,7 @@
+import { product } from '@apps/db/schema'
 import { asc, eq } from 'drizzle-orm'
 import { cached } from '../cache'
 import { getDb } from '../db/client'
-import { product } from '../db/schema'
 import { keys } from '../keys'
 
 export type Product = typeof product.$inferSelect

@@ -1,7 +1,7 @@
+import { user } from '@apps/db/schema'
 import { eq } from 'drizzle-orm'
 import { getCache, getOrSetTracked } from '../cache'
 import { getDb } from '../db/client'
-import { user } from '../db/schema'
 import { keys } from '../keys'
 
 export const TIERS = ['free', 'pro', 'team'] as const

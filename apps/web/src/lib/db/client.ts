@@ -1,18 +1,21 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import * as schema from '@apps/db/schema'
+import { seed } from '@apps/db/seed'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { type DatabaseInfo, describeDatabase } from '../config'
-import * as schema from './schema'
-import { seed } from './seed'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 
 type DbHandle = { db: Db; info: DatabaseInfo; close(): Promise<void>; ping(): Promise<void> }
 
+// The shared migrations live in apps/db (the @apps/db package). They are found from the working
+// directory (apps/web under every script) rather than from @apps/db/migrations, whose
+// import.meta.url Next's bundler would rewrite.
 function migrationsFolder(): string {
   return resolve(
     process.env.HOTPATH_MIGRATIONS_DIR ??
-      join(/* turbopackIgnore: true */ process.cwd(), 'drizzle'),
+      join(/* turbopackIgnore: true */ process.cwd(), '..', 'db', 'drizzle'),
   )
 }
 
