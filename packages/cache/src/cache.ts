@@ -1,3 +1,4 @@
+import { debugFromEnv } from '@hotpath/core'
 import type { KeyDefinition, KeyRef } from '@hotpath/keys'
 import type { RedisClient } from '@hotpath/redis'
 import { runScript } from '@hotpath/redis'
@@ -5,7 +6,7 @@ import { type Decoded, DecodedValues } from './decoded'
 import { type Duration, toMs } from './duration'
 import { decodeEntry, decodePlainEntry, type Entry, encodeEntry, encodePayload } from './entry'
 import { CacheError, errors } from './errors'
-import { type CacheEventName, CacheEvents, type CacheListener, debugFromEnv } from './events'
+import { type CacheEventName, CacheEvents, type CacheListener } from './events'
 import { defineInternalKeys, type InternalKeys } from './internal-keys'
 import { acquireLock, type Lock, type LockOptions, withLock } from './lock'
 import {
@@ -184,7 +185,7 @@ export class Cache {
           : (compression.threshold ?? DEFAULT_COMPRESSION_THRESHOLD)
     this.#tagRetentionMs = toMs(options.tagRetention ?? DEFAULT_TAG_RETENTION, 's', 'tagRetention')
     if (this.#tagRetentionMs < 1000) {
-      throw new CacheError(errors.E_INVALID_OPTION, 'tagRetention must be at least 1 second')
+      throw new CacheError(errors.E_OPTION_INVALID, 'tagRetention must be at least 1 second')
     }
     this.#events = new CacheEvents(options.debug ?? debugFromEnv())
     const reuse = options.reuseDecoded ?? true
@@ -196,7 +197,7 @@ export class Cache {
           : (reuse.maxChars ?? DEFAULT_REUSE_CHARS)
     if (!Number.isSafeInteger(maxChars) || maxChars < 0) {
       throw new CacheError(
-        errors.E_INVALID_OPTION,
+        errors.E_OPTION_INVALID,
         'reuseDecoded.maxChars must be a whole number ≥ 0',
       )
     }
@@ -439,7 +440,7 @@ export class Cache {
 
   #plan<T>(key: CacheKey<T>, options: GetOrSetOptions<T> | SetOptions | undefined): Plan {
     if (typeof key === 'string') {
-      if (key.length === 0) throw new CacheError(errors.E_INVALID_OPTION, 'cache key is empty')
+      if (key.length === 0) throw new CacheError(errors.E_OPTION_INVALID, 'cache key is empty')
       return {
         key,
         namespace: this.#namespaceOf(key),

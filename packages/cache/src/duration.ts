@@ -15,7 +15,7 @@ export function toMs(input: Duration, unit: 's' | 'ms', option: string): number 
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) {
       throw new CacheError(
-        errors.E_INVALID_OPTION,
+        errors.E_OPTION_INVALID,
         `${option} must be a non-negative finite number, got ${input}`,
       )
     }
@@ -24,7 +24,7 @@ export function toMs(input: Duration, unit: 's' | 'ms', option: string): number 
   const match = PATTERN.exec(input.trim())
   if (!match) {
     throw new CacheError(
-      errors.E_INVALID_OPTION,
+      errors.E_OPTION_INVALID,
       `${option} must be a number or a string such as '500ms', '30s', '5m', '1h', '7d'; got '${input}'`,
     )
   }

@@ -1,3 +1,5 @@
+import { HotpathError } from '@hotpath/core'
+
 /**
  * Stable error codes. Callers branch on `code`, never on messages.
  * Only programming mistakes and the outcomes a caller explicitly bounded (a hard timeout,
@@ -5,7 +7,7 @@
  */
 export const errors = {
   /** An option or argument is malformed (a duration that does not parse, a negative ttl…). */
-  E_INVALID_OPTION: 'E_INVALID_OPTION',
+  E_OPTION_INVALID: 'E_OPTION_INVALID',
   /** The loader did not settle within `hardTimeout` and no stale value could be served. */
   E_HARD_TIMEOUT: 'E_HARD_TIMEOUT',
   /** `withLock` could not take the lock within its `wait` bound. */
@@ -18,27 +20,18 @@ export const errors = {
 
 export type CacheErrorCode = (typeof errors)[keyof typeof errors]
 
-const BRAND = Symbol.for('hotpath.CacheError')
-
-export class CacheError extends Error {
-  readonly code: CacheErrorCode
+export class CacheError extends HotpathError {
+  declare readonly code: CacheErrorCode
   /** The cache key or lock resource the error is about, when there is one. */
   readonly key: string | undefined
-  readonly [BRAND] = true
 
   constructor(
     code: CacheErrorCode,
     message: string,
     options: { cause?: unknown; key?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(code, message, options)
     this.name = 'CacheError'
-    this.code = code
     this.key = options.key
-  }
-
-  // The ESM and CJS builds each carry a copy of this class; instanceof must hold across both.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && BRAND in value
   }
 }

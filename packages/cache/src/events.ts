@@ -72,10 +72,3 @@ function describe(event: object): string {
     })
     .join(' ')
 }
-
-/** `LOG_LEVEL=debug` turns on one console.debug line per cache event. */
-export function debugFromEnv(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env
-  return env?.LOG_LEVEL?.toLowerCase() === 'debug'
-}

@@ -48,7 +48,7 @@ export async function acquireLock(
 ): Promise<Lock | null> {
   const ttlMs = Math.ceil(toMs(options.ttl ?? LOCK_DEFAULTS.ttl, 'ms', 'ttl'))
   const waitMs = toMs(options.wait ?? LOCK_DEFAULTS.wait, 'ms', 'wait')
-  if (ttlMs < 1) throw new CacheError(errors.E_INVALID_OPTION, 'lock ttl must be at least 1 ms')
+  if (ttlMs < 1) throw new CacheError(errors.E_OPTION_INVALID, 'lock ttl must be at least 1 ms')
   if (!redis) {
     throw new CacheError(
       errors.E_LOCK_UNAVAILABLE,

@@ -106,7 +106,7 @@ export type CacheOptions = {
   prefix?: string
   /**
    * One console.debug line per cache event.
-   * @default process.env.LOG_LEVEL === 'debug'
+   * @default `LOG_LEVEL=debug` (any case)
    */
   debug?: boolean
 }
@@ -142,7 +142,7 @@ export const DEFAULT_TAG_RETENTION = '7d'
 export function resolvePolicy(policy: CachePolicy, base?: ResolvedPolicy): ResolvedPolicy {
   const jitter = policy.jitter ?? base?.jitter ?? DEFAULT_POLICY.jitter
   if (!(jitter >= 0 && jitter < 1)) {
-    throw new CacheError(errors.E_INVALID_OPTION, `jitter must be in [0, 1), got ${jitter}`)
+    throw new CacheError(errors.E_OPTION_INVALID, `jitter must be in [0, 1), got ${jitter}`)
   }
   const pick = <K extends keyof CachePolicy>(name: K) => policy[name]
   const ms = (name: 'ttl' | 'grace' | 'negativeTtl', fallback: number | undefined) => {
@@ -154,9 +154,9 @@ export function resolvePolicy(policy: CachePolicy, base?: ResolvedPolicy): Resol
     fallback: number | undefined,
   ) => optionalMs(pick(name), 'ms', name) ?? fallback
   const ttlMs = ms('ttl', base?.ttlMs ?? DEFAULT_POLICY.ttl * 1000) as number
-  if (ttlMs <= 0) throw new CacheError(errors.E_INVALID_OPTION, 'ttl must be greater than 0')
+  if (ttlMs <= 0) throw new CacheError(errors.E_OPTION_INVALID, 'ttl must be greater than 0')
   const lockTtlMs = timeout('lockTtl', base?.lockTtlMs ?? DEFAULT_POLICY.lockTtl) as number
-  if (lockTtlMs < 1) throw new CacheError(errors.E_INVALID_OPTION, 'lockTtl must be at least 1 ms')
+  if (lockTtlMs < 1) throw new CacheError(errors.E_OPTION_INVALID, 'lockTtl must be at least 1 ms')
   return {
     ttlMs,
     graceMs: ms('grace', base?.graceMs ?? 0) as number,

@@ -195,7 +195,7 @@ describe.each(TARGETS)('decoded values reused by the cache on %s', (target) => {
   })
 })
 
-test('a malformed reuseDecoded budget is refused with E_INVALID_OPTION', () => {
+test('a malformed reuseDecoded budget is refused with E_OPTION_INVALID', () => {
   for (const maxChars of [-1, 1.5, Number.NaN]) {
     let caught: unknown
     try {
@@ -204,6 +204,6 @@ test('a malformed reuseDecoded budget is refused with E_INVALID_OPTION', () => {
       caught = error
     }
     expect(caught).toBeInstanceOf(CacheError)
-    expect((caught as CacheError).code).toBe(errors.E_INVALID_OPTION)
+    expect((caught as CacheError).code).toBe(errors.E_OPTION_INVALID)
   }
 })

@@ -234,20 +234,20 @@ describe('bad input', () => {
     ['a malformed ttl', { ttl: '5 minutes' }],
     ['a negative grace', { grace: -1 }],
     ['a jitter of 1 or more', { jitter: 1 }],
-  ])('%s is refused with E_INVALID_OPTION', async (_name, options) => {
+  ])('%s is refused with E_OPTION_INVALID', async (_name, options) => {
     const cache = createCache({ redis: null })
     const error = await cache.getOrSet('k', () => 1, options).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CacheError)
-    expect((error as CacheError).code).toBe(errors.E_INVALID_OPTION)
+    expect((error as CacheError).code).toBe(errors.E_OPTION_INVALID)
   })
 
   test('an empty key is refused', async () => {
     const cache = createCache({ redis: null })
-    await expect(cache.get('')).rejects.toMatchObject({ code: errors.E_INVALID_OPTION })
+    await expect(cache.get('')).rejects.toMatchObject({ code: errors.E_OPTION_INVALID })
     // refused as a rejection, never a synchronous throw, with or without Redis
     const withRedis = createCache({ redis: await redis.connect('standalone') })
     const refused = withRedis.getOrSet('', () => 1)
-    await expect(refused).rejects.toMatchObject({ code: errors.E_INVALID_OPTION })
+    await expect(refused).rejects.toMatchObject({ code: errors.E_OPTION_INVALID })
   })
 
   test('a client whose get throws instead of rejecting degrades to the loader', async () => {

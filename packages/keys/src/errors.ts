@@ -1,3 +1,5 @@
+import { HotpathError } from '@hotpath/core'
+
 /**
  * Stable error codes of `@hotpath/keys`. Every failure is raised at definition time
  * (templates, options, collisions) or at build time (parameter values), never on read.
@@ -20,17 +22,16 @@ export const errors = {
   /** `ttl` is not a positive whole number of seconds or a duration such as `'5m'`. */
   E_KEY_TTL_INVALID: 'E_KEY_TTL_INVALID',
   /** Another option (`prefix`, `jitter`, `version`, `slot`, `tags`) is invalid. */
-  E_KEY_OPTION_INVALID: 'E_KEY_OPTION_INVALID',
+  E_OPTION_INVALID: 'E_OPTION_INVALID',
 } as const
 
 export type KeyErrorCode = (typeof errors)[keyof typeof errors]
 
-export class KeyError extends Error {
-  override readonly name = 'KeyError'
-  readonly code: KeyErrorCode
+export class KeyError extends HotpathError {
+  declare readonly code: KeyErrorCode
 
-  constructor(code: KeyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
+  constructor(code: KeyErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, options)
+    this.name = 'KeyError'
   }
 }

@@ -148,16 +148,16 @@ const SHAPES = new WeakMap<KeyDefinition, KeyShape>()
 
 export function shapeOf(definition: KeyDefinition): KeyShape {
   const shape = SHAPES.get(definition)
-  if (!shape) throw new KeyError('E_KEY_OPTION_INVALID', 'not a key definition from defineKeys()')
+  if (!shape) throw new KeyError('E_OPTION_INVALID', 'not a key definition from defineKeys()')
   return shape
 }
 
 export function normalisePrefix(prefix: string): string {
   if (typeof prefix !== 'string') {
-    throw new KeyError('E_KEY_OPTION_INVALID', 'prefix must be a string')
+    throw new KeyError('E_OPTION_INVALID', 'prefix must be a string')
   }
   const trimmed = prefix.replace(/:+$/, '')
-  assertLiteral(trimmed, `prefix '${prefix}'`, 'E_KEY_OPTION_INVALID')
+  assertLiteral(trimmed, `prefix '${prefix}'`, 'E_OPTION_INVALID')
   return trimmed
 }
 
@@ -168,26 +168,26 @@ export function createDefinition(name: string, spec: KeySpec, prefix: string): K
   const ttl = ttlSeconds(options.ttl, where)
   const jitter = options.jitter ?? 0
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1)) {
-    throw new KeyError('E_KEY_OPTION_INVALID', `${where}: jitter must be a number in [0, 1)`)
+    throw new KeyError('E_OPTION_INVALID', `${where}: jitter must be a number in [0, 1)`)
   }
   if (jitter > 0 && ttl === undefined) {
-    throw new KeyError('E_KEY_OPTION_INVALID', `${where}: jitter needs a ttl`)
+    throw new KeyError('E_OPTION_INVALID', `${where}: jitter needs a ttl`)
   }
   const { version, slot, description, schema } = options
   if (version !== undefined && !(Number.isSafeInteger(version) && version > 0)) {
-    throw new KeyError('E_KEY_OPTION_INVALID', `${where}: version must be a positive integer`)
+    throw new KeyError('E_OPTION_INVALID', `${where}: version must be a positive integer`)
   }
   if (slot !== undefined && !params.includes(slot)) {
     throw new KeyError(
-      'E_KEY_OPTION_INVALID',
+      'E_OPTION_INVALID',
       `${where}: slot "${String(slot)}" is not one of its parameters (${params.join(', ') || 'none'})`,
     )
   }
   if (description !== undefined && typeof description !== 'string') {
-    throw new KeyError('E_KEY_OPTION_INVALID', `${where}: description must be a string`)
+    throw new KeyError('E_OPTION_INVALID', `${where}: description must be a string`)
   }
   if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function') {
-    throw new KeyError('E_KEY_OPTION_INVALID', `${where}: schema must implement Standard Schema v1`)
+    throw new KeyError('E_OPTION_INVALID', `${where}: schema must implement Standard Schema v1`)
   }
   const tagsOf = tagsFunction(where, options.tags)
 
@@ -272,6 +272,6 @@ function tagsFunction(
 
 function assertTags(where: string, tags: unknown): asserts tags is readonly string[] {
   if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string' || tag === '')) {
-    throw new KeyError('E_KEY_OPTION_INVALID', `${where}: tags must be non-empty strings`)
+    throw new KeyError('E_OPTION_INVALID', `${where}: tags must be non-empty strings`)
   }
 }

@@ -33,7 +33,7 @@ const RESERVED_LITERAL = /[*?[\]\\(){}\s\p{Cc}\p{Cs}]/u
 export function assertLiteral(
   text: string,
   what: string,
-  code: 'E_KEY_TEMPLATE_INVALID' | 'E_KEY_OPTION_INVALID',
+  code: 'E_KEY_TEMPLATE_INVALID' | 'E_OPTION_INVALID',
 ): void {
   const bad = RESERVED_LITERAL.exec(text)
   if (bad) {

@@ -207,19 +207,19 @@ describe('options validation', () => {
     [{ tags: 'user' }, 'tags as a string'],
     [{ schema: {} }, 'schema that is not a Standard Schema'],
     [{ description: 5 }, 'non-string description'],
-  ])('refuses %j (%s) with E_KEY_OPTION_INVALID', (options, _reason) => {
+  ])('refuses %j (%s) with E_OPTION_INVALID', (options, _reason) => {
     const spec = key('k:{id}', options as object)
-    expectKeyError(() => defineKeys({ k: spec }), 'E_KEY_OPTION_INVALID')
+    expectKeyError(() => defineKeys({ k: spec }), 'E_OPTION_INVALID')
   })
 
   it('refuses a slot that is not a parameter of the template', () => {
     const spec = key('rl:{identifier}', { slot: 'window' as 'identifier' })
-    expectKeyError(() => defineKeys({ rl: spec }), 'E_KEY_OPTION_INVALID')
+    expectKeyError(() => defineKeys({ rl: spec }), 'E_OPTION_INVALID')
   })
 
   it('refuses tags derived as something other than non-empty strings when the key is built', () => {
     const { keys } = defineKeys({ k: key('k:{id}', { tags: () => [''] }) })
-    expectKeyError(() => keys.k({ id: 1 }), 'E_KEY_OPTION_INVALID')
+    expectKeyError(() => keys.k({ id: 1 }), 'E_OPTION_INVALID')
   })
 })
 
@@ -252,9 +252,9 @@ describe('prefix', () => {
   })
 
   it.each(['a b', 'app*', 'app{x}', 'app(1)'])(
-    'refuses prefix %j with E_KEY_OPTION_INVALID',
+    'refuses prefix %j with E_OPTION_INVALID',
     (prefix) => {
-      expectKeyError(() => defineKeys({ k: key('k') }, { prefix }), 'E_KEY_OPTION_INVALID')
+      expectKeyError(() => defineKeys({ k: key('k') }, { prefix }), 'E_OPTION_INVALID')
     },
   )
 })

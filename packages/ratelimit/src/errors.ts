@@ -1,3 +1,5 @@
+import { HotpathError } from '@hotpath/core'
+
 /**
  * Stable error codes. Bad input throws a `RatelimitError`; an expected outcome (a refusal,
  * Redis being down) is data in the `limit()` result, never an exception.
@@ -28,20 +30,11 @@ export const errors = {
 
 export type RatelimitErrorCode = (typeof errors)[keyof typeof errors]
 
-const BRAND = Symbol.for('hotpath.RatelimitError')
-
-export class RatelimitError extends Error {
-  readonly code: RatelimitErrorCode
-  readonly [BRAND] = true
+export class RatelimitError extends HotpathError {
+  declare readonly code: RatelimitErrorCode
 
   constructor(code: RatelimitErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(code, message, options)
     this.name = 'RatelimitError'
-    this.code = code
-  }
-
-  // The ESM and CJS builds each carry a copy of this class; instanceof must hold across both.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && BRAND in value
   }
 }

@@ -32,7 +32,7 @@ export type LogLevel = (typeof LEVELS)[number]
 export type CliConfig = { options: StartRestServerOptions; logLevel: LogLevel }
 
 function invalid(message: string): never {
-  throw new RestServerError(errors.E_CONFIG_INVALID, message)
+  throw new RestServerError(errors.E_OPTION_INVALID, message)
 }
 
 function integer(name: string, raw: string | undefined): number | undefined {
@@ -66,7 +66,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       allowPositionals: false,
     }).values
   } catch (error) {
-    throw new RestServerError(errors.E_CONFIG_INVALID, (error as Error).message, { cause: error })
+    throw new RestServerError(errors.E_OPTION_INVALID, (error as Error).message, { cause: error })
   }
   if (values.help) return 'help'
   const flag = (name: string, ...vars: string[]): string | undefined => {

@@ -1,7 +1,9 @@
+import { HotpathError } from '@hotpath/core'
+
 /** Stable codes of the errors `@hotpath/redis-rest` throws or answers with. */
 export const errors = {
   /** Options or CLI flags are missing or invalid (no token, bad Redis URL, bad limit). */
-  E_CONFIG_INVALID: 'E_CONFIG_INVALID',
+  E_OPTION_INVALID: 'E_OPTION_INVALID',
   /** Redis could not be reached or the connection failed mid-request (HTTP 503). */
   E_BACKEND_UNAVAILABLE: 'E_BACKEND_UNAVAILABLE',
   /** Redis did not answer within `requestTimeoutMs` (HTTP 504). */
@@ -12,13 +14,12 @@ export const errors = {
 
 export type RestErrorCode = (typeof errors)[keyof typeof errors]
 
-export class RestServerError extends Error {
-  override readonly name = 'RestServerError'
-  readonly code: RestErrorCode
+export class RestServerError extends HotpathError {
+  declare readonly code: RestErrorCode
 
-  constructor(code: RestErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
+  constructor(code: RestErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, options)
+    this.name = 'RestServerError'
   }
 }
 

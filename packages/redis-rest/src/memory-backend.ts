@@ -54,7 +54,7 @@ export async function createMemoryBackend(requestTimeoutMs: number): Promise<Bac
     })
   } catch (error) {
     throw new RestServerError(
-      errors.E_CONFIG_INVALID,
+      errors.E_OPTION_INVALID,
       'memory:// needs the @hotpath/redis and ioredis-mock packages',
       { cause: error },
     )

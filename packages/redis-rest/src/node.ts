@@ -47,7 +47,7 @@ export async function startRestServer(options: StartRestServerOptions): Promise<
     })
   } catch (error) {
     await rest.close()
-    throw new RestServerError(errors.E_CONFIG_INVALID, `cannot listen on ${host}:${port}`, {
+    throw new RestServerError(errors.E_OPTION_INVALID, `cannot listen on ${host}:${port}`, {
       cause: error,
     })
   }

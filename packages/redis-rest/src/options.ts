@@ -70,7 +70,7 @@ const DEFAULTS = {
 } satisfies Partial<RestServerOptions>
 
 function invalid(message: string): never {
-  throw new RestServerError(errors.E_CONFIG_INVALID, message)
+  throw new RestServerError(errors.E_OPTION_INVALID, message)
 }
 
 function positiveInteger(name: string, value: number): void {

@@ -87,7 +87,7 @@ describe('createRestServer()', () => {
     expect(response.status).toBe(503)
   })
 
-  it('rejects invalid options with E_CONFIG_INVALID', () => {
+  it('rejects invalid options with E_OPTION_INVALID', () => {
     const invalid = [
       { redis: 'memory://', token: '' },
       { redis: 'memory://', token: 't', readOnlyToken: 't' },
@@ -98,7 +98,7 @@ describe('createRestServer()', () => {
     ]
     for (const options of invalid) {
       expect(() => createRestServer(options), JSON.stringify(options)).toThrow(
-        expect.objectContaining({ code: errors.E_CONFIG_INVALID }),
+        expect.objectContaining({ code: errors.E_OPTION_INVALID }),
       )
     }
   })

@@ -40,7 +40,7 @@ export type ClientOptions = ResilienceOptions & {
   quotaWarningShare?: number
   /** Called with the `quota` event payload. @default undefined */
   onQuotaWarning?: (usage: ClientEvents['quota']) => void
-  /** Print `[hotpath] SET key ttl=…`, `HIT`, `MISS` lines. @default process.env.LOG_LEVEL === 'debug' */
+  /** Print `[hotpath] SET key ttl=…`, `HIT`, `MISS` lines. @default `LOG_LEVEL=debug` (any case) */
   debug?: boolean
 }
 

@@ -16,7 +16,7 @@ function read(env: CreateRedisOptions['env'], name: string): string | undefined 
 }
 
 function invalid(message: string): never {
-  throw new RedisError(errors.E_CONFIG_INVALID, message)
+  throw new RedisError(errors.E_OPTION_INVALID, message)
 }
 
 function parseUrl(value: string, variable: string, protocols: string[], example: string): URL {
@@ -25,7 +25,7 @@ function parseUrl(value: string, variable: string, protocols: string[], example:
     url = new URL(value.trim())
   } catch (cause) {
     throw new RedisError(
-      errors.E_CONFIG_INVALID,
+      errors.E_OPTION_INVALID,
       `${variable} is not a URL (got "${value}"); set it to something like ${example}`,
       { cause },
     )
@@ -40,7 +40,7 @@ function parseUrl(value: string, variable: string, protocols: string[], example:
 
 /**
  * Reads the configuration from the environment. `null` means "no Redis": nothing set, or
- * only one of the two Upstash variables. Present-but-malformed values throw E_CONFIG_INVALID.
+ * only one of the two Upstash variables. Present-but-malformed values throw E_OPTION_INVALID.
  */
 export function configFromEnv(env: CreateRedisOptions['env']): Config | null {
   const urlName =

@@ -1,9 +1,11 @@
+import { HotpathError } from '@hotpath/core'
+
 /**
  * Stable error codes. Callers branch on `code`, never on messages; messages say what to fix.
  */
 export const errors = {
   /** An environment variable or option is present but malformed. */
-  E_CONFIG_INVALID: 'E_CONFIG_INVALID',
+  E_OPTION_INVALID: 'E_OPTION_INVALID',
   /** An argument is out of its documented range (e.g. a ttl that is not a positive integer). */
   E_INVALID_ARGUMENT: 'E_INVALID_ARGUMENT',
   /** The command did not answer within `timeoutMs`. */
@@ -24,31 +26,22 @@ export const errors = {
 
 export type RedisErrorCode = (typeof errors)[keyof typeof errors]
 
-const BRAND = Symbol.for('hotpath.RedisError')
-
-export class RedisError extends Error {
-  readonly code: RedisErrorCode
+export class RedisError extends HotpathError {
+  declare readonly code: RedisErrorCode
   /** Name of the command that failed, upper case, when there is one. */
   readonly command: string | undefined
   /** For `E_PIPELINE`: index of the first failed command. */
   readonly index: number | undefined
-  readonly [BRAND] = true
 
   constructor(
     code: RedisErrorCode,
     message: string,
     options: { cause?: unknown; command?: string; index?: number } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(code, message, options)
     this.name = 'RedisError'
-    this.code = code
     this.command = options.command
     this.index = options.index
-  }
-
-  // The ESM and CJS builds each carry a copy of this class; instanceof must hold across both.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && BRAND in value
   }
 }
 

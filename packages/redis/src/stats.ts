@@ -1,3 +1,4 @@
+import { debugFromEnv } from '@hotpath/core'
 import type { ClientStats, RedisClient } from './types'
 
 export type Counters = {
@@ -22,10 +23,6 @@ export function utcDay(now = Date.now()): string {
 export function nextUtcMidnight(now = Date.now()): number {
   const day = 86_400_000
   return Math.floor(now / day) * day + day
-}
-
-export function debugFromEnv(): boolean {
-  return typeof process !== 'undefined' && process.env?.LOG_LEVEL === 'debug'
 }
 
 export function newCounters(debug = debugFromEnv()): Counters {

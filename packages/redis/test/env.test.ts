@@ -15,7 +15,7 @@ function configError(env: Record<string, string>): RedisError {
     if (error instanceof RedisError) return error
     throw error
   }
-  throw new Error('expected E_CONFIG_INVALID')
+  throw new Error('expected E_OPTION_INVALID')
 }
 
 describe('createRedis() from the environment', () => {
@@ -80,34 +80,34 @@ describe('createRedis() from the environment', () => {
     expect(configFromEnv(env)).toMatchObject({ driver: 'upstash' })
   })
 
-  it('rejects a REST URL that is not a URL with E_CONFIG_INVALID naming the variable', () => {
+  it('rejects a REST URL that is not a URL with E_OPTION_INVALID naming the variable', () => {
     const error = configError({
       UPSTASH_REDIS_REST_URL: 'x.upstash.io',
       UPSTASH_REDIS_REST_TOKEN: 't',
     })
-    expect(error.code).toBe('E_CONFIG_INVALID')
+    expect(error.code).toBe('E_OPTION_INVALID')
     expect(error.message).toContain('UPSTASH_REDIS_REST_URL')
   })
 
-  it('rejects a REST URL that is not http(s) with E_CONFIG_INVALID', () => {
+  it('rejects a REST URL that is not http(s) with E_OPTION_INVALID', () => {
     const error = configError({ KV_REST_API_URL: 'redis://x.upstash.io', KV_REST_API_TOKEN: 't' })
-    expect(error.code).toBe('E_CONFIG_INVALID')
+    expect(error.code).toBe('E_OPTION_INVALID')
     expect(error.message).toContain('KV_REST_API_URL')
     expect(error.message).toContain('https://')
   })
 
-  it('rejects a token containing whitespace with E_CONFIG_INVALID', () => {
+  it('rejects a token containing whitespace with E_OPTION_INVALID', () => {
     const error = configError({
       UPSTASH_REDIS_REST_URL: 'https://x.upstash.io',
       UPSTASH_REDIS_REST_TOKEN: 'abc def',
     })
-    expect(error.code).toBe('E_CONFIG_INVALID')
+    expect(error.code).toBe('E_OPTION_INVALID')
     expect(error.message).toContain('UPSTASH_REDIS_REST_TOKEN')
   })
 
-  it('rejects a REDIS_URL that is not redis:// or rediss:// with E_CONFIG_INVALID', () => {
-    expect(configError({ REDIS_URL: 'http://127.0.0.1:6379' }).code).toBe('E_CONFIG_INVALID')
-    expect(configError({ REDIS_URL: 'not a url' }).code).toBe('E_CONFIG_INVALID')
+  it('rejects a REDIS_URL that is not redis:// or rediss:// with E_OPTION_INVALID', () => {
+    expect(configError({ REDIS_URL: 'http://127.0.0.1:6379' }).code).toBe('E_OPTION_INVALID')
+    expect(configError({ REDIS_URL: 'not a url' }).code).toBe('E_OPTION_INVALID')
   })
 
   it('returns one client per configuration and a new one after resetRedis()', async () => {

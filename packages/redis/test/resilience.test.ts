@@ -254,8 +254,12 @@ describe('events and lifecycle', () => {
   })
 
   it('RedisError survives instanceof across separately loaded copies of the class', () => {
-    const foreign = { [Symbol.for('hotpath.RedisError')]: true, code: 'E_TIMEOUT' }
-    expect(foreign instanceof RedisError).toBe(true)
+    // What the other build's copy looks like: same class name, the shared hotpath brand.
+    const Foreign = class RedisError extends Error {
+      readonly [Symbol.for('hotpath.error')] = true
+      readonly code = 'E_TIMEOUT'
+    }
+    expect(new Foreign('x') instanceof RedisError).toBe(true)
     expect(new Error('x') instanceof RedisError).toBe(false)
   })
 })

@@ -42,11 +42,11 @@ export function sessionCookie(options: SessionCookieOptions = {}): SessionCookie
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
   }
   if (!COOKIE_NAME.test(cookie.name)) {
-    throw new SessionError(errors.E_SESSION_OPTIONS_INVALID, `invalid cookie name: ${cookie.name}`)
+    throw new SessionError(errors.E_OPTION_INVALID, `invalid cookie name: ${cookie.name}`)
   }
   if (!Number.isInteger(cookie.maxAge) || cookie.maxAge < 0) {
     throw new SessionError(
-      errors.E_SESSION_OPTIONS_INVALID,
+      errors.E_OPTION_INVALID,
       `cookie maxAge must be a non-negative integer of seconds; got ${cookie.maxAge}`,
     )
   }
@@ -55,7 +55,7 @@ export function sessionCookie(options: SessionCookieOptions = {}): SessionCookie
 
 function serialize(value: string, cookie: SessionCookie): string {
   if (!COOKIE_VALUE.test(value)) {
-    throw new SessionError(errors.E_SESSION_OPTIONS_INVALID, 'a session token must be cookie-safe')
+    throw new SessionError(errors.E_OPTION_INVALID, 'a session token must be cookie-safe')
   }
   const parts = [`${cookie.name}=${value}`, `Path=${cookie.path}`, `Max-Age=${cookie.maxAge}`]
   if (cookie.maxAge === 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT')

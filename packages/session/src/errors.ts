@@ -1,10 +1,12 @@
+import { HotpathError } from '@hotpath/core'
+
 /**
  * Stable error codes. Callers branch on `code`, never on messages. A missing, expired or
  * revoked session is an expected outcome (`null`), never one of these.
  */
 export const errors = {
   /** An option of `createSessionStore` / `secondaryStorage` is out of range (ttl, prefix…). */
-  E_SESSION_OPTIONS_INVALID: 'E_SESSION_OPTIONS_INVALID',
+  E_OPTION_INVALID: 'E_OPTION_INVALID',
   /** `create()` got data without a non-empty string `userId`. */
   E_SESSION_USER_ID_MISSING: 'E_SESSION_USER_ID_MISSING',
   /** `update()` tried to move a session to another user; sessions are bound to one user. */
@@ -15,20 +17,11 @@ export const errors = {
 
 export type SessionErrorCode = (typeof errors)[keyof typeof errors]
 
-const BRAND = Symbol.for('hotpath.SessionError')
-
-export class SessionError extends Error {
-  readonly code: SessionErrorCode
-  readonly [BRAND] = true
+export class SessionError extends HotpathError {
+  declare readonly code: SessionErrorCode
 
   constructor(code: SessionErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(code, message, options)
     this.name = 'SessionError'
-    this.code = code
-  }
-
-  // The ESM and CJS builds each carry a copy of this class; instanceof must hold across both.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && BRAND in value
   }
 }

@@ -54,7 +54,7 @@ describe('session cookie', () => {
     expect(parseSessionCookie('hp_session=%E0%A4%A')).toBeNull()
   })
 
-  it('rejects an invalid name or maxAge with E_SESSION_OPTIONS_INVALID', () => {
+  it('rejects an invalid name or maxAge with E_OPTION_INVALID', () => {
     for (const options of [{ name: 'bad name' }, { maxAge: -1 }, { maxAge: 1.5 }]) {
       expect(() => sessionCookie(options)).toThrow(SessionError)
     }

@@ -265,7 +265,7 @@ describe.each(targets)('session store on $name', (target) => {
 })
 
 describe('session store options', () => {
-  it('rejects a ttl that is not a positive duration with E_SESSION_OPTIONS_INVALID', async () => {
+  it('rejects a ttl that is not a positive duration with E_OPTION_INVALID', async () => {
     const { createMemoryRedis } = await import('@hotpath/redis/memory')
     const redis = createMemoryRedis()
     for (const ttl of [0, -1, Number.NaN, '7 days', '1w'] as const) {
@@ -274,7 +274,7 @@ describe('session store options', () => {
       try {
         attempt()
       } catch (error) {
-        expect((error as SessionError).code).toBe('E_SESSION_OPTIONS_INVALID')
+        expect((error as SessionError).code).toBe('E_OPTION_INVALID')
       }
     }
     expect(createSessionStore({ redis, ttl: '12h' }).ttlSeconds).toBe(43_200)

@@ -46,7 +46,7 @@ export function createHandlerContext(options: NextHandlerOptions): HandlerContex
   const defaultTtlMs = toMs(options.defaultTtl ?? '7d', 's', 'defaultTtl')
   if (retentionMs < 1000 || defaultTtlMs < 1000) {
     throw new CacheError(
-      errors.E_INVALID_OPTION,
+      errors.E_OPTION_INVALID,
       'tagRetention and defaultTtl must be at least 1 second',
     )
   }

@@ -1,0 +1,2 @@
+export { HotpathError, isHotpathError } from './errors'
+export { debugFromEnv } from './log-level'
