@@ -16,7 +16,7 @@ export type ResilienceOptions = {
   retryBackoffMs?: number
   /** Consecutive transport failures that open the circuit breaker. @default 5 */
   breakerThreshold?: number
-  /** Milliseconds the breaker stays open before one probe call is let through. @default 5000 */
+  /** Milliseconds the breaker stays open before one probe call is let through. @default 1000 */
   breakerResetMs?: number
 }
 
@@ -25,7 +25,7 @@ export const RESILIENCE_DEFAULTS = {
   retries: 2,
   retryBackoffMs: 25,
   breakerThreshold: 5,
-  breakerResetMs: 5000,
+  breakerResetMs: 1000,
 } satisfies Required<ResilienceOptions>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

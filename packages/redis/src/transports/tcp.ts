@@ -28,10 +28,12 @@ export type TcpConnectionOptions = {
 }
 
 // Commands fail fast instead of waiting for reconnection forever; the client's timeout,
-// retries and breaker decide what happens next.
+// retries and breaker decide what happens next. Reconnect attempts are capped at 500 ms
+// apart: on a lost connection they are what bounds recovery once Redis is back (a refused
+// attempt on loopback or a LAN costs next to nothing), where 2 s delayed the first hit.
 const REDIS_DEFAULTS: RedisOptions = {
   maxRetriesPerRequest: 1,
-  retryStrategy: (times) => Math.min(times * 50, 2000),
+  retryStrategy: (times) => Math.min(times * 50, 500),
 }
 
 export function toRedisError(error: unknown, name: string): RedisError {
@@ -78,9 +80,10 @@ const IOREDIS_NAMES = new Map(
  * is returned so the client can fail it at its deadline. Otherwise `call` applies those
  * options and `start` declines.
  */
-function senders(connection: Redis | Cluster): Pick<Transport, 'send' | 'start'> {
+function senders(connection: Redis | Cluster, link: Link = UP): Pick<Transport, 'send' | 'start'> {
   if (connection instanceof Cluster) return { send: (command) => connection.call(...command) }
   const start = (command: Command): Started | undefined => {
+    if (link.down) return undefined
     const options = connection.options
     if (options.keyPrefix || options.enableAutoPipelining || options.showFriendlyErrorStack) {
       return undefined
@@ -92,8 +95,44 @@ function senders(connection: Redis | Cluster): Pick<Transport, 'send' | 'start'>
   }
   return {
     start,
-    send: (command) => start(command)?.promise ?? connection.call(...command),
+    send: (command) =>
+      link.down
+        ? Promise.reject(new RedisError(errors.E_CONNECTION, link.reason, { command: command[0] }))
+        : (start(command)?.promise ?? connection.call(...command)),
   }
+}
+
+/** Whether a standalone connection is known lost, and why. */
+type Link = { down: boolean; reason: string }
+const UP: Link = { down: false, reason: '' }
+
+/**
+ * Fails commands at once while a connection that was lost (or refused) is reconnecting. ioredis
+ * would hold them in its offline queue until `maxRetriesPerRequest` reconnect attempts failed
+ * (seconds, with growing reconnect delays), and re-send the commands that were awaiting a reply
+ * after it reconnects, so each call waited for the client's timeout. Before the first
+ * connection ends, commands still queue: a client used right after creation must not fail while
+ * its first connect is merely in progress.
+ */
+function watchLink(connection: Redis): Link {
+  const link: Link = { down: false, reason: '' }
+  connection.on('error', (error: Error) => {
+    link.reason = `Redis connection failed: ${error.message}`
+  })
+  connection.on('close', () => {
+    if (!link.down && link.reason === '') link.reason = 'Redis connection closed'
+    link.down = true
+    // Commands sent but not answered would be re-sent after a reconnect; the client's retries
+    // (idempotent commands only) decide that instead. `flushQueue` is not in ioredis' typings
+    // but has been its way to fail queued commands since v4; without it they time out.
+    const flush = (connection as unknown as { flushQueue?: (error: Error) => void }).flushQueue
+    if (typeof flush === 'function') flush.call(connection, new Error(link.reason))
+  })
+  connection.on('ready', () => {
+    link.down = false
+    link.reason = ''
+  })
+  return link
 }
 
 function waitReady(connection: Redis | Cluster, ms = 5000): Promise<void> {
@@ -141,7 +180,8 @@ export function createTcpTransport(options: TcpConnectionOptions): Transport {
  * caller. A borrowed connection is the caller's to close; only our subscriber is closed.
  */
 function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean }): Transport {
-  const { send, start } = senders(connection)
+  const link = connection instanceof Cluster ? UP : watchLink(connection)
+  const { send, start } = senders(connection, link)
   const subs = subscriptions(() => connection.duplicate(), toRedisError)
   return {
     driver: 'tcp',
@@ -152,7 +192,11 @@ function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean 
       connection instanceof Cluster
         ? // Cluster commands go to their slot's node; auto-pipelining batches them per node.
           Promise.allSettled(commands.map(send)).then(settle)
-        : pipelineOn(connection, commands),
+        : link.down
+          ? Promise.reject(
+              new RedisError(errors.E_CONNECTION, link.reason, { command: 'PIPELINE' }),
+            )
+          : pipelineOn(connection, commands),
     masters: async () => {
       if (!(connection instanceof Cluster)) return [send]
       await waitReady(connection)
