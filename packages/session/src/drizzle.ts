@@ -54,7 +54,7 @@ export function betterAuthSchema<
   for (const name of Object.keys(extra)) {
     if (Object.hasOwn(core, name)) {
       throw new SessionError(
-        errors.E_SESSION_OPTIONS_INVALID,
+        errors.E_OPTION_INVALID,
         `betterAuthSchema: userColumns.${name} would replace Better Auth's own column`,
       )
     }

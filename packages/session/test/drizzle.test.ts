@@ -67,6 +67,6 @@ describe('@hotpath/session/drizzle', () => {
   it('refuses an extra column that would replace one Better Auth owns', () => {
     const attempt = () => betterAuthSchema({ userColumns: { email: text('mail') } })
     expect(attempt).toThrow(SessionError)
-    expect(attempt).toThrow(expect.objectContaining({ code: errors.E_SESSION_OPTIONS_INVALID }))
+    expect(attempt).toThrow(expect.objectContaining({ code: errors.E_OPTION_INVALID }))
   })
 })
