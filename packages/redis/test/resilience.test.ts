@@ -256,8 +256,11 @@ describe('events and lifecycle', () => {
   it('RedisError survives instanceof across separately loaded copies of the class', () => {
     // What the other build's copy looks like: same class name, the shared hotpath brand.
     const Foreign = class RedisError extends Error {
-      readonly [Symbol.for('hotpath.error')] = true
       readonly code = 'E_TIMEOUT'
+      constructor(message: string) {
+        super(message)
+        Object.defineProperty(this, Symbol.for('hotpath.error'), { value: true })
+      }
     }
     expect(new Foreign('x') instanceof RedisError).toBe(true)
     expect(new Error('x') instanceof RedisError).toBe(false)
