@@ -1,2 +1,9 @@
+export {
+  DURATION_FORMS,
+  type Duration,
+  type DurationRules,
+  type DurationUnit,
+  parseDuration,
+} from './duration'
 export { HotpathError, isHotpathError } from './errors'
 export { debugFromEnv } from './log-level'
