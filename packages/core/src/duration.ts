@@ -49,12 +49,18 @@ function parse(value: unknown, number: DurationRules['number']): number | undefi
   return Number.isFinite(parsed) ? parsed : undefined
 }
 
+// Whole milliseconds: no timer or Redis expiry is finer, and '1.1h' (3960000.0000000005 as a
+// float) must come out as the whole seconds it is.
+function whole(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(ms)
+}
+
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value)
 }
 
 /**
- * Milliseconds of `value`, the one reading of a duration option in every hotpath package.
+ * Whole milliseconds of `value`, the one reading of a duration option in every hotpath package.
  * Accepts a number, optional spaces and a unit of `ms`, `s`, `m`, `h`, `d` (`'250ms'`,
  * `'10 s'`, `'1.5h'`; surrounding spaces are ignored); a bare number only under
  * `rules.number`. Anything else, or less than `rules.min`, throws `rules.error` with
@@ -62,7 +68,7 @@ function show(value: unknown): string {
  */
 export function parseDuration(value: unknown, option: string, rules: DurationRules = {}): number {
   const { number, min = 0, error = HotpathError } = rules
-  const parsed = parse(value, number)
+  const parsed = whole(parse(value, number))
   if (parsed === undefined) {
     const numbers =
       number === undefined ? '' : ` or a number of ${number === 's' ? 'seconds' : 'milliseconds'}`

@@ -68,3 +68,10 @@ describe('parseDuration', () => {
     expect(error).toBeInstanceOf(HotpathError)
   })
 })
+
+describe('parseDuration rounding', () => {
+  it('answers whole milliseconds, so fractional hours come out as the whole seconds they are', () => {
+    expect(parseDuration('1.1h', 'ttl')).toBe(3_960_000)
+    expect(parseDuration('1.5ms', 'ttl')).toBe(2)
+  })
+})

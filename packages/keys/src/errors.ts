@@ -19,9 +19,10 @@ export const errors = {
   E_KEY_COLLISION: 'E_KEY_COLLISION',
   /** The SCAN pattern of one template could match keys of another template. */
   E_KEY_PATTERN_OVERLAP: 'E_KEY_PATTERN_OVERLAP',
-  /** `ttl` is not a positive whole number of seconds or a duration such as `'5m'`. */
-  E_KEY_TTL_INVALID: 'E_KEY_TTL_INVALID',
-  /** Another option (`prefix`, `jitter`, `version`, `slot`, `tags`) is invalid. */
+  /**
+   * An option is invalid: a `ttl` that is not a duration of whole seconds (at least 1), a
+   * `prefix`, `jitter`, `version`, `slot` or `tags`.
+   */
   E_OPTION_INVALID: 'E_OPTION_INVALID',
 } as const
 

@@ -1,4 +1,4 @@
-export type { Duration } from './duration'
+export type { Duration } from '@hotpath/core'
 export { errors, KeyError, type KeyErrorCode } from './errors'
 export {
   type KeyDefinition,

@@ -1,5 +1,5 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import { type Duration, ttlSeconds } from './duration'
 import { KeyError } from './errors'
 import { encodeParam } from './escape'
 import {
@@ -17,10 +17,11 @@ type TagsFn<T extends string> = {
 
 export type KeyOptions<T extends string = string, V = unknown> = {
   /**
-   * Time to live: whole seconds, or a duration `'90s'`, `'5m'`, `'1h'`, `'7d'`.
+   * Time to live, at least a second and whole seconds: a duration (`'90s'`, `'90 s'`, `'5m'`,
+   * `'1.5h'`, `'7d'`, `'60000ms'`). A bare number is read as seconds (deprecated: write the unit).
    * @default undefined (no expiry)
    */
-  ttl?: number | Duration
+  ttl?: Duration | number
   /**
    * Share of the ttl (0 ≤ jitter < 1) that `ttlWithJitter()` adds or subtracts at random,
    * so entries written together do not all expire in the same second.
@@ -150,6 +151,19 @@ export function shapeOf(definition: KeyDefinition): KeyShape {
   const shape = SHAPES.get(definition)
   if (!shape) throw new KeyError('E_OPTION_INVALID', 'not a key definition from defineKeys()')
   return shape
+}
+
+/** Whole seconds: Redis `EX` takes no fraction, so one is refused rather than rounded. */
+function ttlSeconds(ttl: Duration | number | undefined, where: string): number | undefined {
+  if (ttl === undefined) return undefined
+  const ms = parseDuration(ttl, `${where}: ttl`, { number: 's', min: 1000, error: KeyError })
+  if (ms % 1000 !== 0 || !Number.isSafeInteger(ms / 1000)) {
+    throw new KeyError(
+      'E_OPTION_INVALID',
+      `${where}: ttl must be whole seconds (Redis EX takes no fraction); got ${JSON.stringify(ttl)}`,
+    )
+  }
+  return ms / 1000
 }
 
 export function normalisePrefix(prefix: string): string {

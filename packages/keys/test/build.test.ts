@@ -179,11 +179,24 @@ describe('template validation', () => {
 })
 
 describe('options validation', () => {
-  it.each([0, -1, 1.5, Number.NaN, '5', '5 m', '0s', '1.5h', '5w', '-1d', 'm'])(
-    'refuses ttl %j with E_KEY_TTL_INVALID',
+  it.each([
+    0,
+    -1,
+    1.5,
+    Number.NaN,
+    '5',
+    '0s',
+    '5w',
+    '-1d',
+    'm',
+    '500ms',
+    '1500ms',
+    '9999999999999999999999d',
+  ])(
+    'refuses ttl %j with E_OPTION_INVALID (not a duration of whole seconds, at least 1)',
     (ttl) => {
       const spec = key('k', { ttl: ttl as number })
-      expectKeyError(() => defineKeys({ k: spec }), 'E_KEY_TTL_INVALID')
+      expectKeyError(() => defineKeys({ k: spec }), 'E_OPTION_INVALID')
     },
   )
 
@@ -192,6 +205,9 @@ describe('options validation', () => {
     ['5m', 300],
     ['1h', 3600],
     ['7d', 604_800],
+    ['5 m', 300],
+    ['1.5h', 5400],
+    ['60000ms', 60],
     [45, 45],
   ] as const)('reads ttl %j as %d seconds', (ttl, seconds) => {
     expect(defineKeys({ k: key('k', { ttl }) }).keys.k.ttl).toBe(seconds)
