@@ -146,7 +146,7 @@ export function createIdentityResolver(options: IdentityOptions) {
       const owner = await cache.getOrSet(
         registry.keys.apiKeyOwner({ hash }),
         () => store.findApiKeyOwner(hash),
-        { negativeTtl: 10 },
+        { negativeTtl: '10s' },
       )
       if (!owner) {
         return {

@@ -1,9 +1,8 @@
-import { debugFromEnv } from '@hotpath/core'
+import { type Duration, debugFromEnv, parseDuration } from '@hotpath/core'
 import type { KeyDefinition, KeyRef } from '@hotpath/keys'
 import type { RedisClient } from '@hotpath/redis'
 import { runScript } from '@hotpath/redis'
 import { type Decoded, DecodedValues } from './decoded'
-import { type Duration, toMs } from './duration'
 import { decodeEntry, decodePlainEntry, type Entry, encodeEntry, encodePayload } from './entry'
 import { CacheError, errors } from './errors'
 import { type CacheEventName, CacheEvents, type CacheListener } from './events'
@@ -14,6 +13,7 @@ import {
   type CachePolicy,
   DEFAULT_COMPRESSION_THRESHOLD,
   DEFAULT_TAG_RETENTION,
+  IN_SECONDS,
   type RegistryLike,
   type ResolvedPolicy,
   resolvePolicy,
@@ -39,7 +39,7 @@ export type LoaderContext<T> = {
   /** The stale value being refreshed, when the loader runs for a graced entry. */
   readonly stale: T | undefined
   /** Decide the ttl from what was loaded (seconds or string); wins over every other ttl. */
-  setTtl(ttl: Duration): void
+  setTtl(ttl: Duration | number): void
   /** Replace the entry's tags with tags derived from what was loaded. */
   setTags(tags: readonly string[]): void
 }
@@ -183,10 +183,11 @@ export class Cache {
         : compression === true
           ? DEFAULT_COMPRESSION_THRESHOLD
           : (compression.threshold ?? DEFAULT_COMPRESSION_THRESHOLD)
-    this.#tagRetentionMs = toMs(options.tagRetention ?? DEFAULT_TAG_RETENTION, 's', 'tagRetention')
-    if (this.#tagRetentionMs < 1000) {
-      throw new CacheError(errors.E_OPTION_INVALID, 'tagRetention must be at least 1 second')
-    }
+    this.#tagRetentionMs = parseDuration(
+      options.tagRetention === undefined ? DEFAULT_TAG_RETENTION : options.tagRetention,
+      'tagRetention',
+      { ...IN_SECONDS, min: 1000 },
+    )
     this.#events = new CacheEvents(options.debug ?? debugFromEnv())
     const reuse = options.reuseDecoded ?? true
     const maxChars =
@@ -933,7 +934,7 @@ export class Cache {
       key: plan.key,
       stale,
       setTtl(ttl) {
-        ttlMs = toMs(ttl, 's', 'ttl')
+        ttlMs = parseDuration(ttl, 'ttl', { ...IN_SECONDS, min: 1 })
       },
       setTags(next) {
         tags = [...next]

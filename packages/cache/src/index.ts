@@ -1,3 +1,4 @@
+export type { Duration } from '@hotpath/core'
 export type {
   CacheKey,
   GetOptions,
@@ -10,7 +11,6 @@ export type {
   WarmResult,
 } from './cache'
 export { Cache, createCache } from './cache'
-export type { Duration } from './duration'
 export type { CacheErrorCode } from './errors'
 export { CacheError, errors } from './errors'
 export type { CacheEventMap, CacheEventName, CacheListener } from './events'

@@ -1,23 +1,24 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import { type RedisClient, runScript } from '@hotpath/redis'
-import { type Duration, toMs } from './duration'
 import { CacheError, errors } from './errors'
 import type { InternalKeys } from './internal-keys'
+import { IN_MILLISECONDS } from './options'
 import { acquireScript, extendScript, releaseScript } from './scripts'
 import { randomToken, sleep } from './util'
 
 export type LockOptions = {
   /**
    * How long the lock holds before Redis frees it on its own (a crashed holder cannot block
-   * others forever). Milliseconds or string.
-   * @default 10000
+   * others forever). At least 1 ms; a number is milliseconds (deprecated: write the unit).
+   * @default 10000 (ms)
    */
-  ttl?: Duration
+  ttl?: Duration | number
   /**
-   * How long to keep trying while someone else holds the lock. Milliseconds or string.
-   * `acquireLock` defaults to one attempt; `withLock` waits.
-   * @default 0 for acquireLock, 5000 for withLock
+   * How long to keep trying while someone else holds the lock. A number is milliseconds
+   * (deprecated). `acquireLock` defaults to one attempt; `withLock` waits.
+   * @default 0 for acquireLock, 5000 (ms) for withLock
    */
-  wait?: Duration
+  wait?: Duration | number
 }
 
 export type Lock = {
@@ -31,7 +32,7 @@ export type Lock = {
   /** Frees the lock if this holder still owns it; false when it had expired or was taken. */
   release(): Promise<boolean>
   /** Resets the expiry to `ttl` (default: the original ttl) if this holder still owns it. */
-  extend(ttl?: Duration): Promise<boolean>
+  extend(ttl?: Duration | number): Promise<boolean>
   [Symbol.asyncDispose](): Promise<void>
 }
 
@@ -46,9 +47,15 @@ export async function acquireLock(
   resource: string,
   options: LockOptions = {},
 ): Promise<Lock | null> {
-  const ttlMs = Math.ceil(toMs(options.ttl ?? LOCK_DEFAULTS.ttl, 'ms', 'ttl'))
-  const waitMs = toMs(options.wait ?? LOCK_DEFAULTS.wait, 'ms', 'wait')
-  if (ttlMs < 1) throw new CacheError(errors.E_OPTION_INVALID, 'lock ttl must be at least 1 ms')
+  const ttlMs = parseDuration(options.ttl === undefined ? LOCK_DEFAULTS.ttl : options.ttl, 'ttl', {
+    ...IN_MILLISECONDS,
+    min: 1,
+  })
+  const waitMs = parseDuration(
+    options.wait === undefined ? LOCK_DEFAULTS.wait : options.wait,
+    'wait',
+    IN_MILLISECONDS,
+  )
   if (!redis) {
     throw new CacheError(
       errors.E_LOCK_UNAVAILABLE,
@@ -105,7 +112,8 @@ function createLock(
     fencingToken,
     release,
     async extend(ttl) {
-      const ms = ttl === undefined ? ttlMs : Math.ceil(toMs(ttl, 'ms', 'ttl'))
+      const ms =
+        ttl === undefined ? ttlMs : parseDuration(ttl, 'ttl', { ...IN_MILLISECONDS, min: 1 })
       return (await runScript(redis, extendScript, [lockKey], [token, ms])) === 1
     },
     async [Symbol.asyncDispose]() {
@@ -123,7 +131,7 @@ export async function withLock<T>(
 ): Promise<T> {
   const lock = await acquireLock(redis, keys, resource, {
     ...options,
-    wait: options.wait ?? LOCK_DEFAULTS.withLockWait,
+    wait: options.wait === undefined ? LOCK_DEFAULTS.withLockWait : options.wait,
   })
   if (!lock) {
     throw new CacheError(errors.E_LOCK_TIMEOUT, `lock '${resource}' is held elsewhere`, {

@@ -1,45 +1,58 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import type { RedisClient } from '@hotpath/redis'
-import { type Duration, optionalMs, toMs } from './duration'
 import { CacheError, errors } from './errors'
+
+/**
+ * How the cache reads a duration option (core's `parseDuration`). Bare numbers keep the unit
+ * they had before the shared `Duration` (deprecated: write the unit): seconds for ttl-like
+ * options, as the key registry and Redis `EX`; milliseconds for timeouts and locks, as
+ * `setTimeout`.
+ */
+export const IN_SECONDS = { number: 's', error: CacheError } as const
+export const IN_MILLISECONDS = { number: 'ms', error: CacheError } as const
 
 /** What the cache needs of a `@hotpath/keys` registry: naming a key for stats. */
 export type RegistryLike = { parse(key: string): { readonly name: string } | null }
 
-/** Per-call and default policy of `getOrSet`. Numbers: seconds for ttl-like, ms for timeouts. */
+/**
+ * Per-call and default policy of `getOrSet`. Every duration takes the shared forms (`'250ms'`,
+ * `'10s'`, `'10 s'`, `'5m'`, `'1h'`, `'7d'`); a bare number (deprecated) is seconds for ttl-like
+ * options and milliseconds for timeouts and locks.
+ */
 export type CachePolicy = {
   /**
-   * How long a value is fresh. Seconds, or a string ('30s', '5m'). A KeyRef's ttl wins over
-   * this default; a per-call ttl wins over both.
-   * @default 60
+   * How long a value is fresh, more than 0 (`'30s'`, `'5m'`; a number is seconds). A KeyRef's
+   * ttl wins over this default; a per-call ttl wins over both.
+   * @default 60 (seconds)
    */
-  ttl?: Duration
+  ttl?: Duration | number
   /**
    * How long past its ttl a value may still be served while it is refreshed in the
    * background (stale-while-revalidate), and served instead of a loader error (stale-if-error).
-   * Seconds or string. 0 turns both off.
+   * A number is seconds. 0 turns both off.
    * @default 0
    */
-  grace?: Duration
+  grace?: Duration | number
   /**
    * With a stale value at hand, how long to wait for the refresh before answering with the
-   * stale value; the refresh continues in the background. Milliseconds or string.
+   * stale value; the refresh continues in the background. A number is milliseconds.
    * 0 answers with the stale value at once.
    * @default 0
    */
-  softTimeout?: Duration
+  softTimeout?: Duration | number
   /**
    * How long a caller waits for a loader at most when there is no stale value; past it,
    * `getOrSet` throws `E_HARD_TIMEOUT` (the loader keeps running and still fills the cache).
-   * Milliseconds or string. `undefined` waits as long as the loader takes.
+   * A number is milliseconds. `undefined` waits as long as the loader takes.
    * @default undefined
    */
-  hardTimeout?: Duration
+  hardTimeout?: Duration | number
   /**
-   * Cache a `null`/`undefined` loader result for this long (seconds or string). Unset, such
+   * Cache a `null`/`undefined` loader result for this long (a number is seconds). Unset, such
    * results are returned but never cached, so a missing row does not stick.
    * @default undefined
    */
-  negativeTtl?: Duration
+  negativeTtl?: Duration | number
   /**
    * Share of the ttl added or taken off at random per write (0.1 = ±10%), so keys written
    * together do not expire together; the same rule as `ttlWithJitter` in @hotpath/keys.
@@ -49,22 +62,22 @@ export type CachePolicy = {
   jitter?: number
   /**
    * How long the stampede lock is held at most (a crashed loader frees it after this).
-   * Milliseconds or string.
-   * @default 10000
+   * At least 1 ms; a number is milliseconds.
+   * @default 10000 (ms)
    */
-  lockTtl?: Duration
+  lockTtl?: Duration | number
   /**
    * How long callers in other instances wait (polling with backoff) for the instance that
-   * holds the stampede lock, before running the loader themselves. Milliseconds or string.
-   * @default 5000
+   * holds the stampede lock, before running the loader themselves. A number is milliseconds.
+   * @default 5000 (ms)
    */
-  lockWait?: Duration
+  lockWait?: Duration | number
   /**
    * After a failed background refresh, how long before any instance retries it; the stale
-   * value keeps being served meanwhile. Milliseconds or string.
-   * @default 5000
+   * value keeps being served meanwhile. A number is milliseconds.
+   * @default 5000 (ms)
    */
-  graceBackoff?: Duration
+  graceBackoff?: Duration | number
 }
 
 export type CacheOptions = {
@@ -94,10 +107,10 @@ export type CacheOptions = {
   reuseDecoded?: boolean | { maxChars?: number }
   /**
    * How long a tag invalidation is remembered. Entries that carry tags never live longer than
-   * this, which is what lets tag bookkeeping expire. Seconds or string.
+   * this, which is what lets tag bookkeeping expire. At least 1 s; a number is seconds.
    * @default '7d'
    */
-  tagRetention?: Duration
+  tagRetention?: Duration | number
   /**
    * Prefix for the cache's own keys (tags, locks). Defaults to the key registry's default
    * (`HOTPATH_KEY_PREFIX`).
@@ -124,6 +137,7 @@ export type ResolvedPolicy = {
   graceBackoffMs: number
 }
 
+/** In the units bare numbers are read in: seconds for `ttl`, milliseconds for the lock options. */
 export const DEFAULT_POLICY = {
   ttl: 60,
   grace: 0,
@@ -144,31 +158,25 @@ export function resolvePolicy(policy: CachePolicy, base?: ResolvedPolicy): Resol
   if (!(jitter >= 0 && jitter < 1)) {
     throw new CacheError(errors.E_OPTION_INVALID, `jitter must be in [0, 1), got ${jitter}`)
   }
-  const pick = <K extends keyof CachePolicy>(name: K) => policy[name]
-  const ms = (name: 'ttl' | 'grace' | 'negativeTtl', fallback: number | undefined) => {
-    const value = pick(name)
-    return value === undefined ? fallback : toMs(value, 's', name)
+  // Unset, an option falls back to `base` (the cache's defaults), then to DEFAULT_POLICY.
+  const read = (
+    name: Exclude<keyof CachePolicy, 'jitter'>,
+    rules: typeof IN_SECONDS | typeof IN_MILLISECONDS,
+    min = 0,
+  ): number | undefined => {
+    const value = policy[name]
+    return value === undefined ? undefined : parseDuration(value, name, { ...rules, min })
   }
-  const timeout = (
-    name: 'softTimeout' | 'hardTimeout' | 'lockTtl' | 'lockWait' | 'graceBackoff',
-    fallback: number | undefined,
-  ) => optionalMs(pick(name), 'ms', name) ?? fallback
-  const ttlMs = ms('ttl', base?.ttlMs ?? DEFAULT_POLICY.ttl * 1000) as number
-  if (ttlMs <= 0) throw new CacheError(errors.E_OPTION_INVALID, 'ttl must be greater than 0')
-  const lockTtlMs = timeout('lockTtl', base?.lockTtlMs ?? DEFAULT_POLICY.lockTtl) as number
-  if (lockTtlMs < 1) throw new CacheError(errors.E_OPTION_INVALID, 'lockTtl must be at least 1 ms')
   return {
-    ttlMs,
-    graceMs: ms('grace', base?.graceMs ?? 0) as number,
-    softTimeoutMs: timeout('softTimeout', base?.softTimeoutMs ?? 0) as number,
-    hardTimeoutMs: timeout('hardTimeout', base?.hardTimeoutMs),
-    negativeTtlMs: ms('negativeTtl', base?.negativeTtlMs),
+    ttlMs: read('ttl', IN_SECONDS, 1) ?? base?.ttlMs ?? DEFAULT_POLICY.ttl * 1000,
+    graceMs: read('grace', IN_SECONDS) ?? base?.graceMs ?? 0,
+    softTimeoutMs: read('softTimeout', IN_MILLISECONDS) ?? base?.softTimeoutMs ?? 0,
+    hardTimeoutMs: read('hardTimeout', IN_MILLISECONDS) ?? base?.hardTimeoutMs,
+    negativeTtlMs: read('negativeTtl', IN_SECONDS) ?? base?.negativeTtlMs,
     jitter,
-    lockTtlMs,
-    lockWaitMs: timeout('lockWait', base?.lockWaitMs ?? DEFAULT_POLICY.lockWait) as number,
-    graceBackoffMs: timeout(
-      'graceBackoff',
-      base?.graceBackoffMs ?? DEFAULT_POLICY.graceBackoff,
-    ) as number,
+    lockTtlMs: read('lockTtl', IN_MILLISECONDS, 1) ?? base?.lockTtlMs ?? DEFAULT_POLICY.lockTtl,
+    lockWaitMs: read('lockWait', IN_MILLISECONDS) ?? base?.lockWaitMs ?? DEFAULT_POLICY.lockWait,
+    graceBackoffMs:
+      read('graceBackoff', IN_MILLISECONDS) ?? base?.graceBackoffMs ?? DEFAULT_POLICY.graceBackoff,
   }
 }

@@ -231,7 +231,7 @@ describe('without Redis', () => {
 
 describe('bad input', () => {
   test.each([
-    ['a malformed ttl', { ttl: '5 minutes' }],
+    ['a malformed ttl', { ttl: '5 minutes' as never }],
     ['a negative grace', { grace: -1 }],
     ['a jitter of 1 or more', { jitter: 1 }],
   ])('%s is refused with E_OPTION_INVALID', async (_name, options) => {

@@ -1,5 +1,5 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import type { Script } from '@hotpath/redis'
-import { type Duration, toMs } from './duration'
 import { errors, RatelimitError } from './errors'
 import type { RatelimitKeys } from './keys'
 import {
@@ -42,11 +42,25 @@ function positiveInteger(value: number, what: string): number {
   return value
 }
 
+/**
+ * How a window, interval or retention is read. A bare number is milliseconds, as it was
+ * (deprecated: `@upstash/ratelimit` takes only strings here, so write the unit).
+ */
+export const WINDOW = { number: 'ms', min: 1, error: RatelimitError } as const
+
+/**
+ * Milliseconds of a window.
+ * @deprecated use `parseDuration` from `@hotpath/core`, which every package reads durations with.
+ */
+export function toMs(duration: Duration | number): number {
+  return parseDuration(duration, 'duration', WINDOW)
+}
+
 export function fixedWindow(tokens: number, window: Duration | number): Limiter {
   return {
     algorithm: 'fixedWindow',
     tokens: positiveInteger(tokens, 'tokens'),
-    windowMs: toMs(window),
+    windowMs: parseDuration(window, 'window', WINDOW),
     refillRate: 0,
   }
 }
@@ -55,7 +69,7 @@ export function slidingWindow(tokens: number, window: Duration | number): Limite
   return {
     algorithm: 'slidingWindow',
     tokens: positiveInteger(tokens, 'tokens'),
-    windowMs: toMs(window),
+    windowMs: parseDuration(window, 'window', WINDOW),
     refillRate: 0,
   }
 }
@@ -68,7 +82,7 @@ export function tokenBucket(
   return {
     algorithm: 'tokenBucket',
     tokens: positiveInteger(maxTokens, 'maxTokens'),
-    windowMs: toMs(interval),
+    windowMs: parseDuration(interval, 'interval', WINDOW),
     refillRate: positiveInteger(refillRate, 'refillRate'),
   }
 }
@@ -77,7 +91,7 @@ export function slidingLogs(tokens: number, window: Duration | number): Limiter 
   return {
     algorithm: 'slidingLogs',
     tokens: positiveInteger(tokens, 'tokens'),
-    windowMs: toMs(window),
+    windowMs: parseDuration(window, 'window', WINDOW),
     refillRate: 0,
   }
 }

@@ -5,17 +5,16 @@ import { HotpathError } from '@hotpath/core'
  * Redis being down) is data in the `limit()` result, never an exception.
  */
 export const errors = {
-  /** A duration such as `'10 s'` could not be parsed, or is below 1 ms. */
-  E_DURATION_INVALID: 'E_DURATION_INVALID',
   /** A limit, token count or refill rate is not a positive integer. */
   E_LIMIT_INVALID: 'E_LIMIT_INVALID',
   /** `rate` is not an integer. */
   E_RATE_INVALID: 'E_RATE_INVALID',
   /** The identifier is empty or not a string. */
   E_IDENTIFIER_INVALID: 'E_IDENTIFIER_INVALID',
-  /** A timeout is not a positive number. */
-  E_TIMEOUT_INVALID: 'E_TIMEOUT_INVALID',
-  /** An option is missing or has the wrong shape (e.g. no `redis`, an unknown `failureMode`). */
+  /**
+   * An option is missing or has the wrong shape: no `redis`, an unknown `failureMode`, a
+   * window, interval, retention or timeout that is not a duration (or is out of range).
+   */
   E_OPTION_INVALID: 'E_OPTION_INVALID',
   /** A trusted-proxy entry is not an IP address or CIDR range. */
   E_PROXY_INVALID: 'E_PROXY_INVALID',

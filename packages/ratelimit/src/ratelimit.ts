@@ -1,3 +1,4 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import { type RedisClient, RedisError } from '@hotpath/redis'
 import {
   fixedWindow,
@@ -7,10 +8,10 @@ import {
   slidingWindow,
   tokenBucket,
   usageKeys,
+  WINDOW,
 } from './algorithms'
 import { type AnalyticsPoint, type AnalyticsQuery, AnalyticsRecorder } from './analytics'
 import { evalScript, ScriptBatcher } from './batch'
-import { type Duration, toMs } from './duration'
 import { EphemeralCache } from './ephemeral-cache'
 import { errors, RatelimitError } from './errors'
 import { type RatelimitKeys, ratelimitKeys } from './keys'
@@ -24,7 +25,7 @@ export type RatelimitRedis = Pick<
 export type FailureMode = 'open' | 'closed'
 
 export type AnalyticsOptions = {
-  /** How long per-minute counters are kept. @default '7 d' */
+  /** How long per-minute counters are kept; a number is ms (deprecated). @default '7 d' */
   retention?: Duration | number
 }
 
@@ -43,8 +44,12 @@ export type RatelimitOptions = {
    * Pass your own Map to share it, or `false` to disable. @default new Map()
    */
   ephemeralCache?: Map<string, number> | false
-  /** Milliseconds to wait for Redis before `failureMode` decides; 0 waits forever. @default 5000 */
-  timeout?: number
+  /**
+   * How long to wait for Redis before `failureMode` decides: a duration (`'500ms'`, `'5 s'`), or
+   * a number of milliseconds as in `@upstash/ratelimit`. 0 waits forever.
+   * @default 5000 (ms)
+   */
+  timeout?: Duration | number
   /**
    * What limit() answers when Redis is down, errors or exceeds `timeout`. `'open'` admits the
    * request (availability first), `'closed'` refuses it (protection first); either way
@@ -129,6 +134,8 @@ const DEFAULTS = {
 } as const satisfies Partial<RatelimitOptions>
 
 const ANALYTICS_RETENTION: Duration = '7 d'
+/** A number is milliseconds, as `@upstash/ratelimit`'s `timeout`: not deprecated. */
+const TIMEOUT = { number: 'ms', error: RatelimitError } as const
 /** A failed call tells clients to come back soon: Redis may be back in a second. */
 const FAILURE_RETRY_MS = 1000
 
@@ -214,16 +221,10 @@ export class Ratelimit {
         `failureMode must be 'open' or 'closed', got ${JSON.stringify(config.failureMode)}`,
       )
     }
-    if (!(Number.isFinite(config.timeout) && config.timeout >= 0)) {
-      throw new RatelimitError(
-        errors.E_TIMEOUT_INVALID,
-        `timeout must be >= 0 ms, got ${config.timeout}`,
-      )
-    }
     this.limiter = config.limiter
     this.prefix = config.prefix
     this.failureMode = config.failureMode
-    this.timeout = config.timeout
+    this.timeout = parseDuration(config.timeout, 'timeout', TIMEOUT)
     this.#redis = config.redis
     this.#keys = ratelimitKeys(config.prefix).keys
     this.#dynamicLimits = config.dynamicLimits
@@ -235,9 +236,12 @@ export class Ratelimit {
       ? new AnalyticsRecorder(
           config.redis,
           this.#keys,
-          toMs(
-            (typeof config.analytics === 'object' ? config.analytics.retention : undefined) ??
-              ANALYTICS_RETENTION,
+          parseDuration(
+            typeof config.analytics === 'object' && config.analytics.retention !== undefined
+              ? config.analytics.retention
+              : ANALYTICS_RETENTION,
+            'analytics.retention',
+            WINDOW,
           ),
         )
       : undefined
@@ -318,17 +322,14 @@ export class Ratelimit {
   }
 
   /**
-   * Calls limit() until it admits the request or `timeout` ms have passed, sleeping until each
-   * refusal's `reset` in between.
+   * Calls limit() until it admits the request or `timeout` has passed (a duration, or a number of
+   * milliseconds as in `@upstash/ratelimit`), sleeping until each refusal's `reset` in between.
    */
-  blockUntilReady = async (identifier: string, timeout: number): Promise<RatelimitResponse> => {
-    if (!(typeof timeout === 'number' && timeout > 0)) {
-      throw new RatelimitError(
-        errors.E_TIMEOUT_INVALID,
-        `timeout must be a positive number, got ${timeout}`,
-      )
-    }
-    const deadline = Date.now() + timeout
+  blockUntilReady = async (
+    identifier: string,
+    timeout: Duration | number,
+  ): Promise<RatelimitResponse> => {
+    const deadline = Date.now() + parseDuration(timeout, 'timeout', { ...TIMEOUT, min: 1 })
     for (;;) {
       const response = await this.limit(identifier)
       const now = Date.now()

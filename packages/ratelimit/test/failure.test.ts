@@ -100,7 +100,7 @@ describe('bad input', () => {
     [
       'an unparseable duration',
       () => Ratelimit.fixedWindow(1, '10 parsecs' as never),
-      errors.E_DURATION_INVALID,
+      errors.E_OPTION_INVALID,
     ],
     ['a zero limit', () => Ratelimit.slidingWindow(0, '1 s'), errors.E_LIMIT_INVALID],
     [
@@ -134,7 +134,7 @@ describe('bad input', () => {
       code: errors.E_RATE_INVALID,
     })
     await expect(rl.blockUntilReady('a', 0)).rejects.toMatchObject({
-      code: errors.E_TIMEOUT_INVALID,
+      code: errors.E_OPTION_INVALID,
     })
   })
 })

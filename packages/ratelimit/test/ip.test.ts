@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { toMs } from '../src/duration'
 import { clientAddress } from '../src/http'
+import { toMs } from '../src/index'
 import { ipMatcher, normalizeIp } from '../src/ip'
 
 describe('IP handling', () => {

@@ -1,10 +1,15 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import { errors, SessionError } from './errors'
 
 export type SessionCookieOptions = {
   /** @default 'hp_session' */
   name?: string
-  /** Seconds; pass the store's `ttlSeconds`. @default 604800 (7 days) */
-  maxAge?: number
+  /**
+   * Whole seconds, as the `Max-Age` attribute (and every framework's cookie `maxAge`), or a
+   * duration such as `'7d'`; pass the store's `ttlSeconds`. 0 expires the cookie.
+   * @default 604800 (7 days)
+   */
+  maxAge?: Duration | number
   /** @default true when NODE_ENV is 'production' */
   secure?: boolean
   /** @default 'lax' */
@@ -17,8 +22,10 @@ export type SessionCookieOptions = {
   httpOnly?: boolean
 }
 
-export type SessionCookie = Required<Omit<SessionCookieOptions, 'domain'>> & {
+export type SessionCookie = Required<Omit<SessionCookieOptions, 'domain' | 'maxAge'>> & {
   domain: string | undefined
+  /** Whole seconds. */
+  maxAge: number
 }
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -31,26 +38,35 @@ function isProduction(): boolean {
 
 /** The resolved cookie attributes, for frameworks that take an options object. */
 export function sessionCookie(options: SessionCookieOptions = {}): SessionCookie {
+  const { maxAge = 604_800, ...given }: SessionCookieOptions = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  )
   const cookie: SessionCookie = {
     name: 'hp_session',
-    maxAge: 604_800,
     secure: isProduction(),
     sameSite: 'lax',
     path: '/',
     domain: undefined,
     httpOnly: true,
-    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+    ...given,
+    maxAge: maxAgeSeconds(maxAge),
   }
   if (!COOKIE_NAME.test(cookie.name)) {
     throw new SessionError(errors.E_OPTION_INVALID, `invalid cookie name: ${cookie.name}`)
   }
-  if (!Number.isInteger(cookie.maxAge) || cookie.maxAge < 0) {
+  return cookie
+}
+
+/** `Max-Age` counts whole seconds, so a fraction is refused rather than rounded. */
+function maxAgeSeconds(maxAge: Duration | number): number {
+  const ms = parseDuration(maxAge, 'cookie maxAge', { number: 's', error: SessionError })
+  if (ms % 1000 !== 0 || !Number.isSafeInteger(ms / 1000)) {
     throw new SessionError(
       errors.E_OPTION_INVALID,
-      `cookie maxAge must be a non-negative integer of seconds; got ${cookie.maxAge}`,
+      `cookie maxAge must be whole seconds; got ${JSON.stringify(maxAge)}`,
     )
   }
-  return cookie
+  return ms / 1000
 }
 
 function serialize(value: string, cookie: SessionCookie): string {

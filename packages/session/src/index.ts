@@ -1,3 +1,4 @@
+export type { Duration } from '@hotpath/core'
 export type { SessionCookie, SessionCookieOptions } from './cookie'
 export {
   parseSessionCookie,
@@ -5,7 +6,6 @@ export {
   serializeSessionCookie,
   sessionCookie,
 } from './cookie'
-export type { Duration } from './duration'
 export type { SessionErrorCode } from './errors'
 export { errors, SessionError } from './errors'
 export type { Session, SessionData, SessionStore, SessionStoreOptions } from './store'

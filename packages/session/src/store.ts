@@ -1,6 +1,6 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import type { RedisClient, Script } from '@hotpath/redis'
 import { deserialize, runScript, serialize } from '@hotpath/redis'
-import { type Duration, toMilliseconds } from './duration'
 import { errors, SessionError } from './errors'
 import { type SessionKeys, sessionKeys } from './keys'
 import { CREATE, DESTROY, DESTROY_ALL, READ, READ_MANY, UPDATE } from './scripts'
@@ -22,11 +22,12 @@ export type SessionStoreOptions = {
   /** Any hotpath driver: tcp (standalone or cluster), upstash, memory. */
   redis: RedisClient
   /**
-   * Lifetime of a session: seconds, or `'500ms'`, `'45s'`, `'30m'`, `'12h'`, `'7d'`. With
-   * `rolling`, counted from the last use.
+   * Lifetime of a session, at least 1 ms: `'500ms'`, `'45s'`, `'45 s'`, `'30m'`, `'12h'`,
+   * `'7d'`. A bare number is seconds (deprecated: write the unit). With `rolling`, counted from
+   * the last use.
    * @default '7d'
    */
-  ttl?: Duration
+  ttl?: Duration | number
   /**
    * Every `get()` and `update()` pushes expiry to a full `ttl` from now (in the same round trip).
    * `touch()` always does.
@@ -94,7 +95,7 @@ export function createSessionStore<T extends SessionData = SessionData>(
   )
   const config = { ...DEFAULTS, ...given, redis: options.redis }
   const { redis } = config
-  const ttlMs = toMilliseconds(config.ttl, 'ttl')
+  const ttlMs = parseDuration(config.ttl, 'ttl', { number: 's', min: 1, error: SessionError })
   const rollMs = config.rolling ? ttlMs : 0
   const registry: SessionKeys = sessionKeys(config.prefix)
 

@@ -136,7 +136,7 @@ export function productRoutes(app: App, { store, cache }: Services): void {
       },
       // A short negative entry absorbs floods for ids that do not exist; creating the id
       // invalidates its tag, so it never hides a real row.
-      { negativeTtl: 10 },
+      { negativeTtl: '10s' },
     )
     if (!product) throw new ApiError(404, errors.E_NOT_FOUND, `No product with id "${id}"`)
     c.header('x-cache', loaded ? 'MISS' : 'HIT')

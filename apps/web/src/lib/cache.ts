@@ -12,7 +12,7 @@ export function getCache(): Cache {
   holder[GLOBAL] ??= createCache({
     redis: getRedis(),
     registry,
-    defaults: { grace: '30s', softTimeout: 200 },
+    defaults: { grace: '30s', softTimeout: '200ms' },
   })
   return holder[GLOBAL]
 }

@@ -1,8 +1,7 @@
+import { type Duration, parseDuration } from '@hotpath/core'
 import type { RedisClient } from '@hotpath/redis'
-import { type Duration, toMs } from '../duration'
-import { CacheError, errors } from '../errors'
 import { defineInternalKeys, type InternalKeys } from '../internal-keys'
-import { DEFAULT_TAG_RETENTION } from '../options'
+import { DEFAULT_TAG_RETENTION, IN_SECONDS } from '../options'
 import { TagManifest } from './tag-manifest'
 
 export type NextHandlerOptions = {
@@ -14,16 +13,17 @@ export type NextHandlerOptions = {
    */
   prefix?: string
   /**
-   * How long a tag revalidation is remembered; entries never live longer than this. Seconds
-   * or string.
+   * How long a tag revalidation is remembered; entries never live longer than this. At least
+   * 1 s; a number is seconds (deprecated: write the unit).
    * @default '7d'
    */
-  tagRetention?: Duration
+  tagRetention?: Duration | number
   /**
-   * How long an entry without an `expire` of its own lives in Redis. Seconds or string.
+   * How long an entry without an `expire` of its own lives in Redis. At least 1 s; a number is
+   * seconds (deprecated).
    * @default '7d'
    */
-  defaultTtl?: Duration
+  defaultTtl?: Duration | number
   /**
    * Called when Redis fails; the handler then answers as if the entry were absent.
    * @default logs with console.warn
@@ -42,14 +42,17 @@ export type HandlerContext = {
 
 export function createHandlerContext(options: NextHandlerOptions): HandlerContext {
   const keys = defineInternalKeys(options.prefix).keys
-  const retentionMs = toMs(options.tagRetention ?? DEFAULT_TAG_RETENTION, 's', 'tagRetention')
-  const defaultTtlMs = toMs(options.defaultTtl ?? '7d', 's', 'defaultTtl')
-  if (retentionMs < 1000 || defaultTtlMs < 1000) {
-    throw new CacheError(
-      errors.E_OPTION_INVALID,
-      'tagRetention and defaultTtl must be at least 1 second',
-    )
-  }
+  const atLeastASecond = { ...IN_SECONDS, min: 1000 }
+  const retentionMs = parseDuration(
+    options.tagRetention === undefined ? DEFAULT_TAG_RETENTION : options.tagRetention,
+    'tagRetention',
+    atLeastASecond,
+  )
+  const defaultTtlMs = parseDuration(
+    options.defaultTtl === undefined ? '7d' : options.defaultTtl,
+    'defaultTtl',
+    atLeastASecond,
+  )
   return {
     redis: options.redis,
     keys,
