@@ -125,18 +125,16 @@ export function createApp(deps: AppDeps): App {
 
   if (redis) {
     const { limits } = config
-    // Ratelimit takes an explicit prefix; keep it under the app's (HOTPATH_KEY_PREFIX) one.
-    const rlPrefix = (name: string) => (registry.prefix ? `${registry.prefix}:${name}` : name)
     const general = new Ratelimit({
       redis,
       limiter: Ratelimit.slidingWindow(limits.anonymous.limit, limits.anonymous.window),
-      prefix: rlPrefix('api:rl'),
+      prefix: 'api:rl',
       timeout: limits.timeoutMs,
       failureMode: 'open',
     })
     const generalLimiter = rateLimiter({
-      limiter: general,
-      trustedProxies: config.trustedProxies,
+      ratelimit: general,
+      trustedProxy: config.trustedProxies,
       policy: 'api',
       key: (c) => limitKey(c.get('identity') as Identity),
       limitOptions: (c) => {
@@ -152,14 +150,14 @@ export function createApp(deps: AppDeps): App {
     })
     // Routes that reveal or mint credentials: a tight budget, and closed when Redis is down.
     const auth = rateLimiter({
-      limiter: new Ratelimit({
+      ratelimit: new Ratelimit({
         redis,
         limiter: Ratelimit.fixedWindow(limits.auth.limit, limits.auth.window),
-        prefix: rlPrefix('api:rl-auth'),
+        prefix: 'api:rl-auth',
         timeout: limits.timeoutMs,
         failureMode: 'closed',
       }),
-      trustedProxies: config.trustedProxies,
+      trustedProxy: config.trustedProxies,
       policy: 'auth',
       key: (c) => limitKey(c.get('identity') as Identity),
       onLimited: limitedResponse,

@@ -31,7 +31,7 @@ export type ApiConfig = {
   authSecret: string | undefined
   /** Better Auth's `advanced.cookiePrefix`. @default 'better-auth' (env BETTER_AUTH_COOKIE_PREFIX) */
   cookiePrefix: string | undefined
-  /** The web app's `secondaryStorage(redis, { prefix })`. @default HOTPATH_KEY_PREFIX's */
+  /** The web app's `secondaryStorage({ redis, prefix })`. @default HOTPATH_KEY_PREFIX's */
   sessionStoragePrefix: string | undefined
   /**
    * Proxy addresses whose `x-forwarded-for` is believed. Empty: the socket address is the

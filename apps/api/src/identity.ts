@@ -34,7 +34,7 @@ export type IdentityOptions = {
   authSecret: string | undefined
   /** Better Auth's `advanced.cookiePrefix`. @default 'better-auth' */
   cookiePrefix?: string
-  /** The web app's `secondaryStorage(redis, { prefix })`. @default undefined (HOTPATH_KEY_PREFIX) */
+  /** The web app's `secondaryStorage({ redis, prefix })`. @default undefined (HOTPATH_KEY_PREFIX) */
   storagePrefix?: string
 }
 
@@ -72,10 +72,7 @@ const parseJson = (raw: unknown): StoredSession | null => {
 export function createIdentityResolver(options: IdentityOptions) {
   const { store, cache, authSecret } = options
   const cookiePrefix = options.cookiePrefix ?? 'better-auth'
-  const storage = secondaryStorage(
-    options.redis,
-    options.storagePrefix === undefined ? {} : { prefix: options.storagePrefix },
-  )
+  const storage = secondaryStorage({ redis: options.redis, prefix: options.storagePrefix })
 
   async function fromStorage(token: string): Promise<Identity | null | undefined> {
     if (!storage) return undefined

@@ -43,7 +43,7 @@ async function signIn(
 ) {
   const token = randomUUID().replaceAll('-', '')
   const expiresAt = new Date(Date.now() + 7 * 86_400_000)
-  const storage = secondaryStorage(redis)
+  const storage = secondaryStorage({ redis })
   await storage?.set(
     token,
     JSON.stringify({
@@ -105,7 +105,7 @@ describe('GET /me', () => {
   it('refuses a session created before the user signed out everywhere', async () => {
     const user = await createUser(store)
     const token = await signIn(user, new Date(Date.now() - 60_000))
-    await secondaryStorage(redis)?.set(
+    await secondaryStorage({ redis })?.set(
       `revoked-sessions-before-${user.id}`,
       String(Date.now()),
       3600,

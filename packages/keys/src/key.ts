@@ -166,12 +166,12 @@ function ttlSeconds(ttl: Duration | number | undefined, where: string): number |
   return ms / 1000
 }
 
-export function normalisePrefix(prefix: string): string {
+export function normalisePrefix(prefix: string, option = 'prefix'): string {
   if (typeof prefix !== 'string') {
-    throw new KeyError('E_OPTION_INVALID', 'prefix must be a string')
+    throw new KeyError('E_OPTION_INVALID', `${option} must be a string`)
   }
   const trimmed = prefix.replace(/:+$/, '')
-  assertLiteral(trimmed, `prefix '${prefix}'`, 'E_OPTION_INVALID')
+  assertLiteral(trimmed, `${option} '${prefix}'`, 'E_OPTION_INVALID')
   return trimmed
 }
 

@@ -19,6 +19,14 @@ export type DefineKeysOptions = {
    * @default process.env.HOTPATH_KEY_PREFIX, else '' (no prefix)
    */
   prefix?: string
+  /**
+   * A segment after the prefix, for a package or one of its instances that owns a part of the
+   * app's key space (`{ namespace: 'api:rl' }` → `shop:prod:api:rl:fw:…`). Unlike `prefix`
+   * it never replaces the environment variable, so the app's prefix is applied here, once, for
+   * every package.
+   * @default '' (none)
+   */
+  namespace?: string
 }
 
 export type KeySpecs = Record<string, KeySpec<string, unknown>>
@@ -96,7 +104,10 @@ export function defineKeys<const S extends KeySpecs>(
   specs: S,
   options: DefineKeysOptions = {},
 ): Registry<DefinitionsOf<S>> {
-  const prefix = normalisePrefix(options.prefix ?? envPrefix() ?? '')
+  const base = normalisePrefix(options.prefix ?? envPrefix() ?? '')
+  const namespace =
+    options.namespace === undefined ? '' : normalisePrefix(options.namespace, 'namespace')
+  const prefix = base && namespace ? `${base}:${namespace}` : base || namespace
   return createRegistry(prefix, [], specs) as unknown as Registry<DefinitionsOf<S>>
 }
 

@@ -263,6 +263,23 @@ describe('prefix', () => {
     }
   })
 
+  it('puts a namespace after the prefix, HOTPATH_KEY_PREFIX included, never instead of it', () => {
+    const before = process.env.HOTPATH_KEY_PREFIX
+    process.env.HOTPATH_KEY_PREFIX = 'shop:staging'
+    try {
+      const build = (options: { prefix?: string; namespace?: string }) =>
+        defineKeys({ k: key('k:{id}') }, options).keys.k({ id: 1 }).key
+      expect(build({ namespace: 'api:rl' })).toBe('shop:staging:api:rl:k:(1)')
+      expect(build({ namespace: 'api:rl:', prefix: 'other' })).toBe('other:api:rl:k:(1)')
+      expect(build({ namespace: 'api:rl', prefix: '' })).toBe('api:rl:k:(1)')
+      expect(defineKeys({ k: key('k') }, { namespace: 'rl' }).prefix).toBe('shop:staging:rl')
+      expectKeyError(() => build({ namespace: 'rl*' }), 'E_OPTION_INVALID')
+    } finally {
+      if (before === undefined) delete process.env.HOTPATH_KEY_PREFIX
+      else process.env.HOTPATH_KEY_PREFIX = before
+    }
+  })
+
   it('drops a trailing colon instead of doubling it', () => {
     expect(defineKeys({ k: key('k') }, { prefix: 'app:' }).keys.k().key).toBe('app:k')
   })

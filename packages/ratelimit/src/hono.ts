@@ -1,27 +1,38 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { GetConnInfo } from 'hono/conninfo'
 import {
+  checkTrustedProxy,
   clientAddress,
+  clientAddressFromHeaders,
+  type MiddlewareRatelimit,
   policyWindowSeconds,
   rateLimitHeaders,
+  ratelimitOf,
   requireIdentifier,
+  type TrustedProxy,
   trustedMatcher,
 } from './http'
-import type { LimitOptions, Ratelimit, RatelimitResponse } from './ratelimit'
+import type { LimitOptions, RatelimitResponse } from './ratelimit'
 
-export type RateLimiterOptions = {
-  /** The Ratelimit instance to apply. */
-  limiter: Ratelimit
+export type { TrustedProxy } from './http'
+
+export type RateLimiterOptions = MiddlewareRatelimit & {
   /**
    * Who is counted: a user id, an API key… Return undefined to fall back to the client address.
-   * @default the client address (see `trustedProxies`)
+   * @default the client address (see `trustedProxy`)
    */
   key?: (c: Context) => string | undefined | Promise<string | undefined>
   /**
-   * Proxies whose `X-Forwarded-For` is believed: IPs, CIDR ranges, or `'loopback'`,
-   * `'private'`, `'linklocal'`. Without it the connection's peer address is the client and the
-   * header is ignored, so a forged `X-Forwarded-For` cannot buy a fresh quota. @default []
+   * Who may tell the client address. A list of proxies whose `X-Forwarded-For` is believed
+   * (IPs, CIDR ranges, or `'loopback'`, `'private'`, `'linklocal'`), walked from the right
+   * from the connection's peer; or, as in the Next.js middleware, the platform in front:
+   * `'vercel'`, `'cloudflare'`, `{ hops }`, `{ header }` (see `TrustedProxy`). Unset, the
+   * connection's peer address is the client and headers are ignored, so a forged
+   * `X-Forwarded-For` cannot buy a fresh quota.
+   * @default [] (none)
    */
+  trustedProxy?: string[] | TrustedProxy
+  /** @deprecated the same as `trustedProxy` with a list, its name in the Next.js middleware. */
   trustedProxies?: string[]
   /**
    * How to read the connection, e.g. `getConnInfo` from `@hono/node-server/conninfo`,
@@ -72,24 +83,29 @@ function waitUntil(c: Context, pending: Promise<unknown>): void {
  * admitted response.
  *
  * @example
- * app.use('/api/*', rateLimiter({ limiter: new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(100, '1 m') }) }))
+ * app.use('/api/*', rateLimiter({ ratelimit: new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(100, '1 m') }) }))
  */
 export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
-  const isTrusted = trustedMatcher(options.trustedProxies)
+  const ratelimit = ratelimitOf(options)
+  const trusted = options.trustedProxy ?? options.trustedProxies
+  const platform = Array.isArray(trusted) ? undefined : trusted
+  checkTrustedProxy(platform)
+  const isTrusted = Array.isArray(trusted) ? trustedMatcher(trusted) : undefined
   const getConnInfo = options.getConnInfo ?? nodeConnInfo
-  const windowSeconds = policyWindowSeconds(options.limiter.limiter)
-
-  return async (c, next) => {
-    const custom = options.key ? await options.key(c) : undefined
-    const identifier = requireIdentifier(
-      custom ??
-        clientAddress({
+  const windowSeconds = policyWindowSeconds(ratelimit.limiter)
+  const address = (c: Context) =>
+    platform
+      ? clientAddressFromHeaders(c.req.raw.headers, platform)
+      : clientAddress({
           remote: getConnInfo(c).remote.address,
           forwardedFor: c.req.header('x-forwarded-for'),
           isTrusted,
-        }),
-    )
-    const result = await options.limiter.limit(identifier, (await options.limitOptions?.(c)) ?? {})
+        })
+
+  return async (c, next) => {
+    const custom = options.key ? await options.key(c) : undefined
+    const identifier = requireIdentifier(custom ?? address(c))
+    const result = await ratelimit.limit(identifier, (await options.limitOptions?.(c)) ?? {})
     waitUntil(c, result.pending)
     const headers = rateLimitHeaders(result, { windowSeconds, policy: options.policy })
     if (!result.success) {

@@ -2,6 +2,29 @@ import { errors, RatelimitError } from './errors'
 import { ipMatcher, normalizeIp } from './ip'
 import type { Ratelimit, RatelimitResponse } from './ratelimit'
 
+/**
+ * The Ratelimit a middleware applies: `ratelimit`, or `limiter` as it was called before
+ * (deprecated: it read `options.limiter.limiter`).
+ */
+export type MiddlewareRatelimit =
+  | { ratelimit: Ratelimit; limiter?: undefined }
+  | {
+      /** @deprecated use `ratelimit` */
+      limiter: Ratelimit
+      ratelimit?: undefined
+    }
+
+export function ratelimitOf(options: MiddlewareRatelimit): Ratelimit {
+  const ratelimit = options.ratelimit ?? options.limiter
+  if (!ratelimit || typeof ratelimit.limit !== 'function') {
+    throw new RatelimitError(
+      errors.E_OPTION_INVALID,
+      'the middleware needs `ratelimit`: a Ratelimit instance, e.g. new Ratelimit({ redis, limiter })',
+    )
+  }
+  return ratelimit
+}
+
 /** The window a client sees in `RateLimit-Policy`, in seconds. */
 export function policyWindowSeconds(limiter: Ratelimit['limiter']): number {
   if (limiter.algorithm === 'tokenBucket') {
@@ -64,9 +87,50 @@ export function clientAddress(options: {
   return client
 }
 
-/** Compiles `trustedProxies` once, at middleware creation, so a bad entry fails at boot. */
+/** Compiles a list of proxy addresses once, at middleware creation, so a bad entry fails at boot. */
 export function trustedMatcher(entries: readonly string[] | undefined) {
   return entries && entries.length > 0 ? ipMatcher(entries) : undefined
+}
+
+/**
+ * Where the client address comes from when the platform in front says it (both middlewares;
+ * Next.js hands handlers no socket, so there it is the only way). The address is only as good
+ * as the proxy in front that wrote it:
+ * - `'vercel'`: `x-real-ip`, which Vercel's edge overwrites on every request;
+ * - `'cloudflare'`: `cf-connecting-ip`;
+ * - `{ hops: n }`: `n` proxies you run append to `X-Forwarded-For`; the n-th entry from the
+ *   right is the client, and anything a client wrote sits further left and is ignored;
+ * - `{ header }`: a single header your proxy sets and clients cannot pass through.
+ */
+export type TrustedProxy = 'vercel' | 'cloudflare' | { hops: number } | { header: string }
+
+export function checkTrustedProxy(trusted: TrustedProxy | undefined): void {
+  if (trusted === undefined || trusted === 'vercel' || trusted === 'cloudflare') return
+  if ('hops' in trusted && Number.isInteger(trusted.hops) && trusted.hops >= 1) return
+  if ('header' in trusted && typeof trusted.header === 'string' && trusted.header) return
+  throw new RatelimitError(
+    errors.E_PROXY_INVALID,
+    `trustedProxy must be 'vercel', 'cloudflare', { hops: n >= 1 } or { header }, got ${JSON.stringify(trusted)}`,
+  )
+}
+
+export function clientAddressFromHeaders(
+  headers: Headers,
+  trusted: TrustedProxy | undefined,
+): string | undefined {
+  if (trusted === undefined) return undefined
+  let raw: string | null | undefined
+  if (trusted === 'vercel') raw = headers.get('x-real-ip')
+  else if (trusted === 'cloudflare') raw = headers.get('cf-connecting-ip')
+  else if ('header' in trusted) raw = headers.get(trusted.header)
+  else {
+    const hops = (headers.get('x-forwarded-for') ?? '')
+      .split(',')
+      .map((hop) => hop.trim())
+      .filter(Boolean)
+    raw = hops.length >= trusted.hops ? hops[hops.length - trusted.hops] : undefined
+  }
+  return raw ? normalizeIp(raw) : undefined
 }
 
 /** The identifier from a `key` function, falling back to the client address. */

@@ -3,7 +3,7 @@ import { errors, RatelimitError } from './errors'
 type Address = { version: 4 | 6; value: bigint }
 type Range = Address & { bits: number }
 
-/** Named ranges for `trustedProxies`. */
+/** Named ranges for a `trustedProxy` list. */
 const NAMED: Record<string, string[]> = {
   loopback: ['127.0.0.0/8', '::1/128'],
   private: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
@@ -115,7 +115,7 @@ function parseRange(entry: string): Range {
   if (!address || !Number.isInteger(bits) || bits < 0 || bits > max) {
     throw new RatelimitError(
       errors.E_PROXY_INVALID,
-      `trustedProxies: ${JSON.stringify(entry)} is not an IP, a CIDR range or one of ${Object.keys(NAMED).join(', ')}`,
+      `trustedProxy: ${JSON.stringify(entry)} is not an IP, a CIDR range or one of ${Object.keys(NAMED).join(', ')}`,
     )
   }
   return { ...address, bits }

@@ -1,10 +1,12 @@
 import { defineKeys, key } from '@hotpath/keys'
 
 /**
- * Every key this package writes. The identifier is the cluster hash tag, so the keys one
- * script touches (current and previous window, the dynamic limit) share a slot.
+ * Every key this package writes, under `namespace` (the limiter's `prefix`), itself under the
+ * app's prefix (`HOTPATH_KEY_PREFIX`), which the registry applies as it does for every package.
+ * The identifier is the cluster hash tag, so the keys one script touches (current and previous
+ * window, the dynamic limit) share a slot.
  */
-export function ratelimitKeys(prefix: string) {
+export function ratelimitKeys(namespace: string) {
   return defineKeys(
     {
       fixedWindow: key('fw:{identifier}:{window}', {
@@ -31,7 +33,7 @@ export function ratelimitKeys(prefix: string) {
         description: 'per-minute hash of allowed/blocked/denied counts per identifier',
       }),
     },
-    { prefix },
+    { namespace },
   )
 }
 

@@ -1,22 +1,19 @@
 import { after, type NextFetchEvent, NextResponse } from 'next/server'
-import { errors, RatelimitError } from './errors'
-import { policyWindowSeconds, rateLimitHeaders, requireIdentifier } from './http'
-import { normalizeIp } from './ip'
-import type { LimitOptions, Ratelimit, RatelimitResponse } from './ratelimit'
+import {
+  checkTrustedProxy,
+  clientAddressFromHeaders,
+  type MiddlewareRatelimit,
+  policyWindowSeconds,
+  rateLimitHeaders,
+  ratelimitOf,
+  requireIdentifier,
+  type TrustedProxy,
+} from './http'
+import type { LimitOptions, RatelimitResponse } from './ratelimit'
 
-/**
- * Where the client address comes from. Next.js hands handlers no socket, so the address is
- * only as good as the proxy in front that wrote it:
- * - `'vercel'`: `x-real-ip`, which Vercel's edge overwrites on every request;
- * - `'cloudflare'`: `cf-connecting-ip`;
- * - `{ hops: n }`: `n` proxies you run append to `X-Forwarded-For`; the n-th entry from the
- *   right is the client, and anything a client wrote sits further left and is ignored;
- * - `{ header }`: a single header your proxy sets and clients cannot pass through.
- */
-export type TrustedProxy = 'vercel' | 'cloudflare' | { hops: number } | { header: string }
+export { clientAddressFromHeaders, type TrustedProxy } from './http'
 
-export type NextRateLimitOptions = {
-  limiter: Ratelimit
+export type NextRateLimitOptions = MiddlewareRatelimit & {
   /** Who is counted; return undefined to fall back to the client address. @default client address */
   key?: (request: Request) => string | undefined | Promise<string | undefined>
   /** Required unless every request has a `key`: see `TrustedProxy`. @default none */
@@ -29,47 +26,16 @@ export type NextRateLimitOptions = {
   policy?: string
 }
 
-function checkTrustedProxy(trusted: TrustedProxy | undefined): void {
-  if (trusted === undefined || trusted === 'vercel' || trusted === 'cloudflare') return
-  if ('hops' in trusted && Number.isInteger(trusted.hops) && trusted.hops >= 1) return
-  if ('header' in trusted && typeof trusted.header === 'string' && trusted.header) return
-  throw new RatelimitError(
-    errors.E_PROXY_INVALID,
-    `trustedProxy must be 'vercel', 'cloudflare', { hops: n >= 1 } or { header }, got ${JSON.stringify(trusted)}`,
-  )
-}
-
-export function clientAddressFromHeaders(
-  headers: Headers,
-  trusted: TrustedProxy | undefined,
-): string | undefined {
-  if (trusted === undefined) return undefined
-  let raw: string | null | undefined
-  if (trusted === 'vercel') raw = headers.get('x-real-ip')
-  else if (trusted === 'cloudflare') raw = headers.get('cf-connecting-ip')
-  else if ('header' in trusted) raw = headers.get(trusted.header)
-  else {
-    const hops = (headers.get('x-forwarded-for') ?? '')
-      .split(',')
-      .map((hop) => hop.trim())
-      .filter(Boolean)
-    raw = hops.length >= trusted.hops ? hops[hops.length - trusted.hops] : undefined
-  }
-  return raw ? normalizeIp(raw) : undefined
-}
-
 function prepare(options: NextRateLimitOptions) {
   checkTrustedProxy(options.trustedProxy)
-  const windowSeconds = policyWindowSeconds(options.limiter.limiter)
+  const ratelimit = ratelimitOf(options)
+  const windowSeconds = policyWindowSeconds(ratelimit.limiter)
   return async (request: Request) => {
     const custom = options.key ? await options.key(request) : undefined
     const identifier = requireIdentifier(
       custom ?? clientAddressFromHeaders(request.headers, options.trustedProxy),
     )
-    const result = await options.limiter.limit(
-      identifier,
-      (await options.limitOptions?.(request)) ?? {},
-    )
+    const result = await ratelimit.limit(identifier, (await options.limitOptions?.(request)) ?? {})
     const headers = rateLimitHeaders(result, { windowSeconds, policy: options.policy })
     return { result, headers }
   }
@@ -105,7 +71,7 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
  *
  * @example
  * // proxy.ts
- * export const proxy = rateLimitProxy({ limiter, trustedProxy: 'vercel' })
+ * export const proxy = rateLimitProxy({ ratelimit, trustedProxy: 'vercel' })
  * export const config = { matcher: '/api/:path*' }
  */
 export function rateLimitProxy(options: NextRateLimitOptions) {
@@ -123,7 +89,7 @@ export function rateLimitProxy(options: NextRateLimitOptions) {
  * limit headers otherwise.
  *
  * @example
- * export const POST = withRateLimit(async (request) => Response.json(await create(request)), { limiter, key })
+ * export const POST = withRateLimit(async (request) => Response.json(await create(request)), { ratelimit, key })
  */
 export function withRateLimit<Ctx>(
   handler: (request: Request, context: Ctx) => Response | Promise<Response>,

@@ -35,8 +35,10 @@ export type RatelimitOptions = {
   /** `Ratelimit.fixedWindow(…)`, `.slidingWindow(…)`, `.tokenBucket(…)` or `.slidingLogs(…)`. */
   limiter: Limiter
   /**
-   * Prefix of every key, through the @hotpath/keys registry.
-   * @default 'ratelimit', after `HOTPATH_KEY_PREFIX` when that is set
+   * This limiter's part of the key space, as `@upstash/ratelimit`'s `prefix`: limiters that
+   * must not share counters take different ones. Always after the app's `HOTPATH_KEY_PREFIX`
+   * (applied by the @hotpath/keys registry, as for every package): `shop:api:rl:fw:…`.
+   * @default 'ratelimit'
    */
   prefix?: string
   /**
@@ -120,13 +122,8 @@ export type RatelimitResponse = {
 
 export type RemainingResponse = { remaining: number; reset: number; limit: number }
 
-function defaultPrefix(): string {
-  // the environment prefix that @hotpath/keys applies to every registry, kept in front of ours
-  const env = typeof process === 'object' ? process.env?.HOTPATH_KEY_PREFIX : undefined
-  return env ? `${env.replace(/:+$/, '')}:ratelimit` : 'ratelimit'
-}
-
 const DEFAULTS = {
+  prefix: 'ratelimit',
   timeout: 5000,
   failureMode: 'open',
   analytics: false,
@@ -202,7 +199,7 @@ export class Ratelimit {
     const given = Object.fromEntries(
       Object.entries(options).filter(([, value]) => value !== undefined),
     ) as RatelimitOptions
-    const config = { ...DEFAULTS, prefix: defaultPrefix(), ...given } satisfies RatelimitOptions
+    const config = { ...DEFAULTS, ...given } satisfies RatelimitOptions
     if (!config.redis || typeof config.redis.evalsha !== 'function') {
       throw new RatelimitError(
         errors.E_OPTION_INVALID,

@@ -3,7 +3,7 @@ import { awayFromWindowEdge } from '@hotpath/test-redis'
 import { Hono } from 'hono'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { RatelimitError } from '../src/errors'
-import { rateLimiter } from '../src/hono'
+import { type RateLimiterOptions, rateLimiter } from '../src/hono'
 import { Ratelimit } from '../src/index'
 import { uniquePrefix } from './fixtures'
 
@@ -12,14 +12,14 @@ afterAll(() => redis.close())
 // one-minute windows on the real clock: keep each test inside one window
 beforeEach(() => awayFromWindowEdge(60_000))
 
-function app(options: Partial<Parameters<typeof rateLimiter>[0]> = {}, limit = 2) {
+function app(options: Partial<Omit<RateLimiterOptions, 'ratelimit' | 'limiter'>> = {}, limit = 2) {
   const limiter = new Ratelimit({
     redis,
     limiter: Ratelimit.fixedWindow(limit, '1 m'),
     prefix: uniquePrefix(),
   })
   const hono = new Hono()
-  hono.use('/api/*', rateLimiter({ limiter, ...options }))
+  hono.use('/api/*', rateLimiter({ ratelimit: limiter, ...options }))
   hono.get('/api/ping', (c) => c.text('pong'))
   hono.get('/api/raw', () => new Response('raw', { headers: { 'content-type': 'text/plain' } }))
   return hono
@@ -80,7 +80,7 @@ describe('rateLimiter() for Hono', () => {
   })
 
   it('behind a trusted proxy the client is the first untrusted hop from the right; entries left of it are ignored', async () => {
-    const hono = app({ trustedProxies: ['10.0.0.0/8', 'loopback'] }, 1)
+    const hono = app({ trustedProxy: ['10.0.0.0/8', 'loopback'] }, 1)
     const proxy = fromSocket('10.1.2.3')
     const via = (xff: string) =>
       hono.request('/api/ping', { headers: { 'x-forwarded-for': xff } }, proxy)
@@ -102,6 +102,37 @@ describe('rateLimiter() for Hono', () => {
       fromSocket('198.51.100.20'),
     )
     expect(again.status).toBe(429)
+  })
+
+  it("trustedProxy 'cloudflare' reads cf-connecting-ip, as the Next.js middleware does", async () => {
+    const hono = app({ trustedProxy: 'cloudflare' }, 1)
+    const from = (ip: string) =>
+      hono.request('/api/ping', { headers: { 'cf-connecting-ip': ip } }, fromSocket('10.9.9.9'))
+    expect((await from('203.0.113.5')).status).toBe(200)
+    expect((await from('203.0.113.5')).status).toBe(429)
+    expect((await from('203.0.113.6')).status).toBe(200)
+  })
+
+  it('the old spellings `limiter` and `trustedProxies` still work', async () => {
+    const ratelimit = new Ratelimit({
+      redis,
+      limiter: Ratelimit.fixedWindow(1, '1 m'),
+      prefix: uniquePrefix(),
+    })
+    const hono = new Hono()
+    hono.use('/api/*', rateLimiter({ limiter: ratelimit, trustedProxies: ['10.0.0.0/8'] }))
+    hono.get('/api/ping', (c) => c.text('pong'))
+    const via = (xff: string) =>
+      hono.request('/api/ping', { headers: { 'x-forwarded-for': xff } }, fromSocket('10.1.2.3'))
+    expect((await via('203.0.113.5')).status).toBe(200)
+    expect((await via('203.0.113.5')).status).toBe(429)
+    expect((await via('203.0.113.6')).status).toBe(200)
+  })
+
+  it('without a Ratelimit it fails at creation with E_OPTION_INVALID', () => {
+    expect(() => rateLimiter({} as never)).toThrow(
+      expect.objectContaining({ code: 'E_OPTION_INVALID' }),
+    )
   })
 
   it('a key function counts users instead of addresses, and limitOptions carries a tier', async () => {
@@ -134,15 +165,16 @@ describe('rateLimiter() for Hono', () => {
   })
 
   it('a bad trusted proxy entry fails at creation', () => {
-    expect(() => app({ trustedProxies: ['10.0.0.0/33'] })).toThrow(/trustedProxies/)
+    expect(() => app({ trustedProxy: ['10.0.0.0/33'] })).toThrow(/trustedProxy/)
+    expect(() => app({ trustedProxy: { hops: 0 } })).toThrow(/trustedProxy/)
   })
 
   it('an outer limiter keeps the headers of the inner limiter that refused the request', async () => {
     const limiterOf = (limit: number) =>
       new Ratelimit({ redis, limiter: Ratelimit.fixedWindow(limit, '1 m'), prefix: uniquePrefix() })
     const hono = new Hono()
-    hono.use('/api/*', rateLimiter({ limiter: limiterOf(100) }))
-    hono.use('/api/strict', rateLimiter({ limiter: limiterOf(1) }))
+    hono.use('/api/*', rateLimiter({ ratelimit: limiterOf(100) }))
+    hono.use('/api/strict', rateLimiter({ ratelimit: limiterOf(1) }))
     hono.get('/api/strict', (c) => c.text('ok'))
     const env = fromSocket('198.51.100.9')
     const allowed = await hono.request('/api/strict', {}, env)

@@ -24,7 +24,7 @@ describe('@hotpath/ratelimit/next', () => {
         calls++
         return Response.json({ ok: true })
       },
-      { limiter: limiter(1), trustedProxy: 'vercel' },
+      { ratelimit: limiter(1), trustedProxy: 'vercel' },
     )
     const ok = await GET(request({ 'x-real-ip': '203.0.113.1' }), {})
     expect(ok.status).toBe(200)
@@ -39,14 +39,18 @@ describe('@hotpath/ratelimit/next', () => {
 
   it('a fetch() response with immutable headers still gets the rate limit headers', async () => {
     const upstream = await fetch('data:text/plain,hello')
-    const GET = withRateLimit(() => upstream, { limiter: limiter(5), key: () => 'user-1' })
+    const GET = withRateLimit(() => upstream, { ratelimit: limiter(5), key: () => 'user-1' })
     const res = await GET(request({}), {})
     expect(await res.text()).toBe('hello')
     expect(res.headers.get('x-ratelimit-remaining')).toBe('4')
   })
 
   it('rateLimitProxy lets admitted requests through with headers and refuses with 429', async () => {
-    const proxy = rateLimitProxy({ limiter: limiter(1), trustedProxy: 'cloudflare', policy: 'api' })
+    const proxy = rateLimitProxy({
+      ratelimit: limiter(1),
+      trustedProxy: 'cloudflare',
+      policy: 'api',
+    })
     const pass = await proxy(request({ 'cf-connecting-ip': '2001:db8::1' }))
     expect(pass.headers.get('x-middleware-next')).toBe('1')
     expect(pass.headers.get('ratelimit-policy')).toBe('"api";q=1;w=10')
@@ -68,7 +72,7 @@ describe('@hotpath/ratelimit/next', () => {
 
   it('a spoofed X-Forwarded-For on Vercel does not change the identifier', async () => {
     const GET = withRateLimit(() => new Response('ok'), {
-      limiter: limiter(1),
+      ratelimit: limiter(1),
       trustedProxy: 'vercel',
     })
     expect(
@@ -80,7 +84,7 @@ describe('@hotpath/ratelimit/next', () => {
   })
 
   it('without trustedProxy or key the handler rejects with E_CLIENT_UNKNOWN', async () => {
-    const GET = withRateLimit(() => new Response('ok'), { limiter: limiter(1) })
+    const GET = withRateLimit(() => new Response('ok'), { ratelimit: limiter(1) })
     await expect(GET(request({ 'x-forwarded-for': '1.2.3.4' }), {})).rejects.toMatchObject({
       code: 'E_CLIENT_UNKNOWN',
     })

@@ -6,6 +6,11 @@ import { createAuthMiddleware } from 'better-auth/api'
 
 export type BetterAuthStorageOptions = {
   /**
+   * Any hotpath driver, or what `createRedis()` returned: with `null` (no Redis configured)
+   * `secondaryStorage` returns `undefined` and Better Auth keeps everything in its database.
+   */
+  redis: RedisClient | null | undefined
+  /**
    * Key prefix for the key registry, in front of `better-auth:`; when unset,
    * `HOTPATH_KEY_PREFIX` applies.
    * @default undefined
@@ -60,14 +65,26 @@ type WriteBack = {
 const writeBacks = new WeakMap<object, WriteBack>()
 
 /**
- * Better Auth's `secondaryStorage` on any hotpath driver. Pass the result of `createRedis()`:
- * with no Redis configured it is `null`, this returns `undefined`, and Better Auth keeps
- * everything in its database without an error or a warning.
+ * Better Auth's `secondaryStorage` on any hotpath driver: `secondaryStorage({ redis })`, the
+ * client passed as every hotpath package takes it. Pass the result of `createRedis()`: with no
+ * Redis configured it is `null`, this returns `undefined`, and Better Auth keeps everything in
+ * its database without an error or a warning.
  */
+export function secondaryStorage(options: BetterAuthStorageOptions): SecondaryStorage | undefined
+/** @deprecated pass the client in the options: `secondaryStorage({ redis, prefix })`. */
 export function secondaryStorage(
   redis: RedisClient | null | undefined,
-  options: BetterAuthStorageOptions = {},
+  options?: Omit<BetterAuthStorageOptions, 'redis'>,
+): SecondaryStorage | undefined
+export function secondaryStorage(
+  first: BetterAuthStorageOptions | RedisClient | null | undefined,
+  positional: Omit<BetterAuthStorageOptions, 'redis'> = {},
 ): SecondaryStorage | undefined {
+  const options: BetterAuthStorageOptions =
+    first !== null && typeof first === 'object' && 'redis' in first
+      ? first
+      : { ...positional, redis: first }
+  const { redis } = options
   if (!redis) return undefined
   // Better Auth writes bare session tokens as keys; the registry namespaces and escapes them.
   // The tombstone shares the entry's hash slot, so the delete and restore scripts run on a cluster.

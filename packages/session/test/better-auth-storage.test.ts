@@ -8,6 +8,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('secondaryStorage() without Redis', () => {
   it('returns undefined for null and undefined, so Better Auth stays on its database', () => {
+    expect(secondaryStorage({ redis: null })).toBeUndefined()
+    expect(secondaryStorage({ redis: undefined, prefix: 'x' })).toBeUndefined()
+    // the deprecated positional form
     expect(secondaryStorage(null)).toBeUndefined()
     expect(secondaryStorage(undefined, { prefix: 'x' })).toBeUndefined()
   })
@@ -21,12 +24,20 @@ describe.each([...targets, memoryTarget])('secondaryStorage() on $name', (target
 
   beforeAll(async () => {
     open = await target.open()
-    const created = secondaryStorage(open.redis, { prefix })
+    const created = secondaryStorage({ redis: open.redis, prefix })
     if (!created) throw new Error('expected a storage')
     storage = created
   })
   afterAll(async () => {
     await open.close()
+  })
+
+  it('still takes the client positionally (deprecated), with the same keys', async () => {
+    const positional = secondaryStorage(open.redis, { prefix })
+    const key = name()
+    await storage.set(key, 'v1')
+    expect(await positional?.get(key)).toBe('v1')
+    await positional?.delete(key)
   })
 
   const keyOf = async (bare: string) => {

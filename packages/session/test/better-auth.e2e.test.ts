@@ -112,7 +112,7 @@ describe.each(targets)('Better Auth with Redis ($name) as secondary storage', (t
   beforeAll(async () => {
     open = await target.open()
     redis = open.redis
-    app = await createAuthApp({ storage: secondaryStorage(redis, { prefix }) })
+    app = await createAuthApp({ storage: secondaryStorage({ redis, prefix }) })
   })
   afterAll(async () => {
     await app.close()
@@ -142,7 +142,7 @@ describe.each(targets)('Better Auth with Redis ($name) as secondary storage', (t
 describe('Better Auth without Redis (createRedis() resolved to null)', () => {
   let app: AuthApp
   beforeAll(async () => {
-    const storage = secondaryStorage(null, { prefix: 'unused' })
+    const storage = secondaryStorage({ redis: null, prefix: 'unused' })
     expect(storage).toBeUndefined()
     app = await createAuthApp({ storage })
   })
@@ -167,7 +167,7 @@ describe('Better Auth with storeSessionInDatabase when Redis is flushed mid-way'
     server = await startRedis()
     redis = createTcpRedis(server.url)
     app = await createAuthApp({
-      storage: secondaryStorage(redis, { prefix: 'durable' }),
+      storage: secondaryStorage({ redis, prefix: 'durable' }),
       storeSessionInDatabase: true,
       plugins: [sessionWriteBack()],
     })
@@ -249,7 +249,7 @@ describe('Better Auth 1.7 alone, with storeSessionInDatabase, after a flush', ()
     server = await startRedis()
     redis = createTcpRedis(server.url)
     app = await createAuthApp({
-      storage: secondaryStorage(redis, { prefix: 'plain' }),
+      storage: secondaryStorage({ redis, prefix: 'plain' }),
       storeSessionInDatabase: true,
     })
   })

@@ -12,7 +12,7 @@ function createAuth(db: Db) {
   // With Redis: sessions and Better Auth's rate-limit counters live there, and Postgres
   // keeps every session as well so losing Redis signs nobody out. Without Redis:
   // Postgres only, silently (seed 000).
-  const storage = secondaryStorage(redis)
+  const storage = secondaryStorage({ redis })
   return betterAuth({
     appName: 'hotpath',
     baseURL: process.env.BETTER_AUTH_URL,
