@@ -13,6 +13,7 @@ import {
   type CachePolicy,
   DEFAULT_COMPRESSION_THRESHOLD,
   DEFAULT_TAG_RETENTION,
+  defaultTtlFromEnv,
   IN_SECONDS,
   type RegistryLike,
   type ResolvedPolicy,
@@ -175,7 +176,13 @@ export class Cache {
     this.#redis = options.redis
     this.#registry = options.registry
     this.#keys = defineInternalKeys(options.prefix).keys
-    this.#defaults = resolvePolicy(options.defaults ?? {})
+    const defaults = resolvePolicy(options.defaults ?? {})
+    const envTtlMs = defaultTtlFromEnv()
+    // Code wins over the environment: CACHE_DEFAULT_TTL only fills a ttl the app did not set.
+    this.#defaults =
+      envTtlMs === undefined || options.defaults?.ttl !== undefined
+        ? defaults
+        : { ...defaults, ttlMs: envTtlMs }
     const compression = options.compression ?? false
     this.#compressAbove =
       compression === false

@@ -150,6 +150,21 @@ export const DEFAULT_POLICY = {
   graceBackoff: 5_000,
 } satisfies CachePolicy
 
+/**
+ * `CACHE_DEFAULT_TTL`: the default ttl when `defaults.ttl` is not given, as a number of seconds
+ * (`300`) or a duration (`'5m'`). Read through `globalThis` so edge runtimes without `process`
+ * simply have none. Milliseconds, or `undefined` when unset or blank.
+ */
+export function defaultTtlFromEnv(): number | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env
+  const raw = env?.CACHE_DEFAULT_TTL?.trim()
+  if (!raw) return undefined
+  // The variable is documented in seconds, so digits alone are seconds, not a malformed duration.
+  const value = /^\d+(?:\.\d+)?$/.test(raw) ? Number(raw) : raw
+  return parseDuration(value, 'CACHE_DEFAULT_TTL', { ...IN_SECONDS, min: 1 })
+}
+
 export const DEFAULT_COMPRESSION_THRESHOLD = 1024
 export const DEFAULT_TAG_RETENTION = '7d'
 

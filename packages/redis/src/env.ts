@@ -8,7 +8,24 @@ export type CreateRedisOptions = ClientOptions & {
   env?: Readonly<Record<string, string | undefined>>
 }
 
-type Config = { driver: 'upstash'; url: string; token: string } | { driver: 'tcp'; url: string }
+type Config =
+  | { driver: 'upstash'; url: string; token: string }
+  | { driver: 'tcp'; url: string }
+  | { driver: 'memory' }
+
+/** `CACHE_PROVIDER`: an explicit choice of driver, the only way `memory` is ever chosen. */
+const PROVIDERS = ['upstash', 'redis', 'memory'] as const
+type Provider = (typeof PROVIDERS)[number]
+
+function providerOf(env: CreateRedisOptions['env']): Provider | undefined {
+  const raw = read(env, 'CACHE_PROVIDER')
+  if (raw === undefined) return undefined
+  const provider = raw.trim().toLowerCase()
+  if ((PROVIDERS as readonly string[]).includes(provider)) return provider as Provider
+  return invalid(
+    `CACHE_PROVIDER must be one of ${PROVIDERS.join(', ')} (got "${raw}"); unset, the driver follows the variables that are set`,
+  )
+}
 
 function read(env: CreateRedisOptions['env'], name: string): string | undefined {
   const value = env?.[name]
@@ -41,8 +58,28 @@ function parseUrl(value: string, variable: string, protocols: string[], example:
 /**
  * Reads the configuration from the environment. `null` means "no Redis": nothing set, or
  * only one of the two Upstash variables. Present-but-malformed values throw E_OPTION_INVALID.
+ * `CACHE_PROVIDER` names the driver instead of letting the variables decide; the variables
+ * that driver needs must then be set (a named choice that cannot be honoured is an error, not
+ * a silent "no Redis").
  */
 export function configFromEnv(env: CreateRedisOptions['env']): Config | null {
+  const provider = providerOf(env)
+  if (provider === 'memory') return { driver: 'memory' }
+  const upstash = provider === 'redis' ? null : upstashFromEnv(env)
+  if (upstash) return upstash
+  const tcp = provider === 'upstash' ? null : tcpFromEnv(env)
+  if (tcp) return tcp
+  if (provider === 'upstash') {
+    invalid(
+      'CACHE_PROVIDER=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (or KV_REST_API_URL and KV_REST_API_TOKEN)',
+    )
+  }
+  if (provider === 'redis')
+    invalid('CACHE_PROVIDER=redis needs REDIS_URL, e.g. redis://127.0.0.1:6379')
+  return null
+}
+
+function upstashFromEnv(env: CreateRedisOptions['env']): Config | null {
   const urlName =
     read(env, 'UPSTASH_REDIS_REST_URL') !== undefined ? 'UPSTASH_REDIS_REST_URL' : 'KV_REST_API_URL'
   const tokenName =
@@ -64,6 +101,10 @@ export function configFromEnv(env: CreateRedisOptions['env']): Config | null {
       )
     return { driver: 'upstash', url: url.href.replace(/\/+$/, ''), token }
   }
+  return null
+}
+
+function tcpFromEnv(env: CreateRedisOptions['env']): Config | null {
   const redisUrl = read(env, 'REDIS_URL')
   if (redisUrl !== undefined) {
     const url = parseUrl(redisUrl, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379')
@@ -103,6 +144,11 @@ function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Tran
 }
 
 function transportFor(config: Config): Transport {
+  if (config.driver === 'memory') {
+    return lazyTransport('memory', async () =>
+      (await import('./transports/memory')).createMemoryTransport(),
+    )
+  }
   if (config.driver === 'upstash') {
     const { url, token } = config
     return lazyTransport('upstash', async () =>
@@ -120,7 +166,7 @@ const clients = new Map<string, ManagedRedisClient>()
 /**
  * The client for the environment's configuration: Upstash (`UPSTASH_REDIS_REST_URL` +
  * `UPSTASH_REDIS_REST_TOKEN`, or `KV_REST_API_URL` + `KV_REST_API_TOKEN`), else `REDIS_URL`
- * over TCP, else `null`. One client per process per configuration: the first call's
+ * over TCP, else `null`; or the driver `CACHE_PROVIDER` names (`upstash`, `redis`, `memory`). One client per process per configuration: the first call's
  * options win.
  */
 export function createRedis(options: CreateRedisOptions = {}): ManagedRedisClient | null {
@@ -128,7 +174,11 @@ export function createRedis(options: CreateRedisOptions = {}): ManagedRedisClien
   const config = configFromEnv(env)
   if (!config) return null
   const id =
-    config.driver === 'upstash' ? `upstash ${config.url} ${config.token}` : `tcp ${config.url}`
+    config.driver === 'upstash'
+      ? `upstash ${config.url} ${config.token}`
+      : config.driver === 'tcp'
+        ? `tcp ${config.url}`
+        : 'memory'
   const existing = clients.get(id)
   if (existing) return existing
   const client = createClient(transportFor(config), options)

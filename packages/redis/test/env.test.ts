@@ -110,6 +110,58 @@ describe('createRedis() from the environment', () => {
     expect(configError({ REDIS_URL: 'not a url' }).code).toBe('E_OPTION_INVALID')
   })
 
+  describe('CACHE_PROVIDER', () => {
+    const upstash = {
+      UPSTASH_REDIS_REST_URL: 'https://x.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 't',
+    }
+    const tcp = { REDIS_URL: 'redis://127.0.0.1:6379' }
+
+    it('names the driver instead of letting the variables decide', () => {
+      const both = { ...upstash, ...tcp }
+      expect(configFromEnv({ ...both, CACHE_PROVIDER: 'redis' })).toEqual({
+        driver: 'tcp',
+        url: 'redis://127.0.0.1:6379',
+      })
+      expect(configFromEnv({ ...both, CACHE_PROVIDER: 'upstash' })).toMatchObject({
+        driver: 'upstash',
+      })
+      expect(configFromEnv({ ...both, CACHE_PROVIDER: ' Redis ' })).toMatchObject({
+        driver: 'tcp',
+      })
+    })
+
+    it('chooses memory only when named, and the client works', async () => {
+      expect(configFromEnv({})).toBeNull()
+      const redis = createRedis({ env: { ...tcp, CACHE_PROVIDER: 'memory' } })
+      expect(redis?.driver).toBe('memory')
+      await redis?.set('k', 'v')
+      expect(await redis?.get('k')).toBe('v')
+    })
+
+    it.each([
+      [{ CACHE_PROVIDER: 'redis', ...upstash }, 'REDIS_URL'],
+      [{ CACHE_PROVIDER: 'upstash', ...tcp }, 'UPSTASH_REDIS_REST_URL'],
+      [{ CACHE_PROVIDER: 'upstash', UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' }, 'TOKEN'],
+    ])('refuses a named provider whose variables are missing: %j', (env, named) => {
+      const error = configError(env)
+      expect(error.code).toBe('E_OPTION_INVALID')
+      expect(error.message).toContain(named)
+    })
+
+    it('refuses an unknown provider with E_OPTION_INVALID naming the accepted ones', () => {
+      const error = configError({ CACHE_PROVIDER: 'valkey', ...tcp })
+      expect(error.code).toBe('E_OPTION_INVALID')
+      expect(error.message).toContain('upstash, redis, memory')
+      expect(() => createRedis({ env: { CACHE_PROVIDER: 'mem' } })).toThrow(RedisError)
+    })
+
+    it('treats a blank CACHE_PROVIDER as unset', () => {
+      expect(configFromEnv({ CACHE_PROVIDER: ' ', ...tcp })).toMatchObject({ driver: 'tcp' })
+      expect(configFromEnv({ CACHE_PROVIDER: '' })).toBeNull()
+    })
+  })
+
   it('returns one client per configuration and a new one after resetRedis()', async () => {
     const env = { REDIS_URL: redisTargets().standalone.url }
     const first = createRedis({ env })
