@@ -74,6 +74,22 @@ export function registerRedisContractSuite(
         }
       })
 
+      it('a value that starts with a byte-order mark (U+FEFF) keeps it, in every reply shape', async () => {
+        // A UTF-8 decoder that is not told otherwise strips a leading BOM: the SDK's does.
+        const value = '\ufeffabc'
+        const [s, h, l] = [key('s', 'bom'), key('h', 'bom'), key('l', 'bom')]
+        await redis.set(s, value)
+        await redis.hset(h, { f: value })
+        await redis.rpush(l, value, '\ufeff')
+        expect(await redis.get(s)).toBe(value)
+        expect(await redis.mget([s])).toEqual([value])
+        expect(await redis.hget(h, 'f')).toBe(value)
+        expect(await redis.hgetall(h)).toEqual({ f: value })
+        expect(await redis.lrange(l, 0, -1)).toEqual([value, '\ufeff'])
+        const results = await redis.pipeline([['GET', s]])
+        expect(results).toEqual([value])
+      })
+
       it('set() with nx keeps the existing value and returns null', async () => {
         const k = key('nx')
         await redis.set(k, 'first')
