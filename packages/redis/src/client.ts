@@ -132,6 +132,7 @@ export function createClient(
     fail(new RedisError(errors.E_CLOSED, `${name}: the client was closed`, { command: name }), name)
 
   const resilience = new Resilience(options, events, { toError, report })
+  transport.onReconnect?.(() => resilience.reconnected())
 
   const run = <T = unknown>(
     command: Command,

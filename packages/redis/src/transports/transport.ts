@@ -39,5 +39,11 @@ export interface Transport {
   /** One sender per master, for commands that must visit every node (SCAN). */
   masters(): Promise<Sender[]>
   subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>
+  /**
+   * Calls `listener` each time a lost connection is ready again, so an open breaker can probe
+   * at once instead of waiting out `breakerResetMs`. Optional: transports without a
+   * connection of their own (HTTP) leave it to the breaker's timer.
+   */
+  onReconnect?(listener: () => void): void
   close(): Promise<void>
 }
