@@ -36,6 +36,7 @@ registerRedisContractSuite(
   () => throughServer(redisTargets().standalone.url),
   {
     unreachable: stoppedServerClient,
+    tracks: false,
   },
 )
 
@@ -54,11 +55,12 @@ registerRedisContractSuite(
     if (!client) throw new Error('createRedis() returned null for UPSTASH_REDIS_REST_*')
     return client
   },
-  { unreachable: stoppedServerClient },
+  { unreachable: stoppedServerClient, tracks: false },
 )
 
 registerRedisContractSuite('upstash via redis-rest (memory://)', () => throughServer('memory://'), {
   unreachable: stoppedServerClient,
+  tracks: false,
 })
 
 describe('the hotpath upstash driver through redis-rest', () => {

@@ -301,6 +301,22 @@ export function createClient(
       return resilience.run('SUBSCRIBE', false, () => transport.subscribe(channel, handler))
     },
 
+    track: async (prefixes, listener) => {
+      if (closed) throw closedError('CLIENT')
+      if (!transport.track) {
+        throw fail(
+          new RedisError(
+            errors.E_UNSUPPORTED,
+            `the ${transport.driver} driver cannot track keys (no server push); use publish/subscribe or a staleness bound`,
+            { command: 'CLIENT' },
+          ),
+          'CLIENT',
+        )
+      }
+      const track = transport.track
+      return resilience.run('CLIENT', false, () => track(prefixes, listener))
+    },
+
     ping: () => run(['PING'], String),
     close: async () => {
       if (closed) return

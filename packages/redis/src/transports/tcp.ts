@@ -8,6 +8,7 @@ import {
 import { connectionError, errors, RedisError } from '../errors'
 import type { Command } from '../types'
 import { subscriptions } from './subscriptions'
+import { trackNode, trackNodes } from './tracking'
 import type { Settled, Started, Transport } from './transport'
 
 export type TcpConnectionOptions = {
@@ -206,6 +207,19 @@ function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean 
       return connection.nodes('master').map((node) => senders(node).send)
     },
     subscribe: subs.subscribe,
+    track: async (prefixes, listener) => {
+      if (!(connection instanceof Cluster)) {
+        return trackNode(() => connection.duplicate({ autoResubscribe: false }), prefixes, listener)
+      }
+      await waitReady(connection)
+      // Each master reports the writes to its own slots.
+      const masters = connection.nodes('master')
+      return trackNodes(
+        masters.map((node) => () => node.duplicate({ autoResubscribe: false })),
+        prefixes,
+        listener,
+      )
+    },
     onReconnect: (listener) => {
       link.reconnected.push(listener)
     },

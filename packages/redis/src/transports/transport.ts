@@ -1,5 +1,5 @@
 import type { RedisError } from '../errors'
-import type { Command, DriverName, MessageHandler, Unsubscribe } from '../types'
+import type { Command, DriverName, MessageHandler, TrackingListener, Unsubscribe } from '../types'
 
 export type Settled = { ok: true; value: unknown } | { ok: false; error: RedisError }
 
@@ -45,5 +45,7 @@ export interface Transport {
    * connection of their own (HTTP) leave it to the breaker's timer.
    */
   onReconnect?(listener: () => void): void
+  /** Server-assisted invalidation, see `RedisClient.track`. Optional: absent is unsupported. */
+  track?(prefixes: readonly string[], listener: TrackingListener): Promise<Unsubscribe>
   close(): Promise<void>
 }
