@@ -955,7 +955,13 @@ export class Cache {
       this.#fail(plan, 'loader', error)
       throw error
     }
-    const cached = await this.#store(plan, value, ttlMs, tags, basis.tokens, basis.at, startedAt)
+    // After a failed read, the write-back would most likely fail too: skipping it keeps a call
+    // during an outage at one failed command (one retry cycle) while the breaker learns,
+    // instead of two. The next call reads again and stores once Redis answers.
+    const readFailed = 'reason' in basis && basis.reason === 'error'
+    const cached = readFailed
+      ? false
+      : await this.#store(plan, value, ttlMs, tags, basis.tokens, basis.at, startedAt)
     if (this.#events.wants('load')) {
       this.#events.emit('load', {
         key: plan.key,

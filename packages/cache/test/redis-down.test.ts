@@ -1,4 +1,4 @@
-import type { RedisClient } from '@hotpath/redis'
+import type { ManagedRedisClient } from '@hotpath/redis'
 import { createTcpRedis } from '@hotpath/redis/tcp'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { startRestServer } from '@hotpath/redis-rest/node'
@@ -17,7 +17,11 @@ const TOKEN = 'redis-down-token'
  * the REST server itself (rest-server). Short timeouts: these tests are about degrading.
  */
 type Path = 'tcp' | 'rest-redis' | 'rest-server'
-type Rig = { client: RedisClient; stop(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }
+type Rig = {
+  client: ManagedRedisClient
+  stop(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
 
 async function rig(path: Path): Promise<Rig> {
   const server: RedisServer = await startRedis()
@@ -85,6 +89,18 @@ describe.each(PATHS)('Redis stopped mid-test (%s)', (path) => {
     expect(await cache.getOrSet('tagged', () => 'fresh', { tags: ['t'] })).toBe('fresh')
     expect(await cache.flags('f').isEnabled('u')).toBe(false)
     expect(cache.stats().default?.errors).toBeGreaterThan(0)
+  })
+
+  test('after a failed read, getOrSet runs the loader without trying the write-back', async () => {
+    await using setup = await rig(path)
+    const cache = createCache({ redis: setup.client, prefix: runId() })
+    await cache.set('k', 'cached')
+    await setup.stop()
+    const before = setup.client.stats()
+    expect(await cache.getOrSet('k', () => 'loaded')).toBe('loaded')
+    const after = setup.client.stats()
+    // One failed GET, no SET: a second failing command would double the call's cost.
+    expect(after.errors - before.errors).toBe(1)
   })
 
   test('Redis lost while a loader runs: every caller gets the loaded value, the write fails quietly', async () => {

@@ -1,7 +1,7 @@
 import { createRedis } from '@hotpath/redis'
 import { registerRedisContractSuite } from '@hotpath/redis/testing'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
-import { redisTargets } from '@hotpath/test-redis'
+import { redisTargets, startRedis } from '@hotpath/test-redis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RunningRestServer, startRestServer } from '../src/node'
 import { TOKEN } from './fixtures'
@@ -36,6 +36,7 @@ registerRedisContractSuite(
   () => throughServer(redisTargets().standalone.url),
   {
     unreachable: stoppedServerClient,
+    tracks: false,
   },
 )
 
@@ -54,11 +55,12 @@ registerRedisContractSuite(
     if (!client) throw new Error('createRedis() returned null for UPSTASH_REDIS_REST_*')
     return client
   },
-  { unreachable: stoppedServerClient },
+  { unreachable: stoppedServerClient, tracks: false },
 )
 
 registerRedisContractSuite('upstash via redis-rest (memory://)', () => throughServer('memory://'), {
   unreachable: stoppedServerClient,
+  tracks: false,
 })
 
 describe('the hotpath upstash driver through redis-rest', () => {
@@ -87,5 +89,32 @@ describe('the hotpath upstash driver through redis-rest', () => {
     expect(replies[99]).toEqual({ status: 'fulfilled', value: '1' })
     expect(client.breaker).toBe('closed')
     await client.close()
+  })
+
+  it('counts the server’s 503 while Redis is down as a transport failure, so the breaker opens', async () => {
+    const redis = await startRedis()
+    const server = await startRestServer({ redis: redis.url, token: TOKEN, port: 0 })
+    servers.push(server)
+    const client = createUpstashRedis({ url: server.url, token: TOKEN, breakerThreshold: 3 })
+    try {
+      await client.set('k', 'v')
+      process.kill(redis.pid, 'SIGKILL')
+      await redis.stop()
+      // Alone and batched: a single-command request and a /pipeline entry both say 503.
+      const single = await client.get('k').catch((error: unknown) => error)
+      expect(single).toMatchObject({ code: 'E_CONNECTION', message: 'ERR redis is unavailable' })
+      const batched = await Promise.allSettled([client.get('k'), client.get('k')])
+      expect(batched.map((r) => r.status === 'rejected' && r.reason.code)).toEqual([
+        'E_CONNECTION',
+        'E_CONNECTION',
+      ])
+      expect(client.breaker).toBe('open')
+      expect(await client.get('k').catch((error: unknown) => error)).toMatchObject({
+        code: 'E_CIRCUIT_OPEN',
+      })
+    } finally {
+      await client.close()
+      await redis.stop()
+    }
   })
 })

@@ -132,6 +132,7 @@ export function createClient(
     fail(new RedisError(errors.E_CLOSED, `${name}: the client was closed`, { command: name }), name)
 
   const resilience = new Resilience(options, events, { toError, report })
+  transport.onReconnect?.(() => resilience.reconnected())
 
   const run = <T = unknown>(
     command: Command,
@@ -298,6 +299,22 @@ export function createClient(
     subscribe: async (channel: string, handler: MessageHandler): Promise<Unsubscribe> => {
       if (closed) throw closedError('SUBSCRIBE')
       return resilience.run('SUBSCRIBE', false, () => transport.subscribe(channel, handler))
+    },
+
+    track: async (prefixes, listener) => {
+      if (closed) throw closedError('CLIENT')
+      if (!transport.track) {
+        throw fail(
+          new RedisError(
+            errors.E_UNSUPPORTED,
+            `the ${transport.driver} driver cannot track keys (no server push); use publish/subscribe or a staleness bound`,
+            { command: 'CLIENT' },
+          ),
+          'CLIENT',
+        )
+      }
+      const track = transport.track
+      return resilience.run('CLIENT', false, () => track(prefixes, listener))
     },
 
     ping: () => run(['PING'], String),

@@ -117,9 +117,13 @@ function tcpFromEnv(env: CreateRedisOptions['env']): Config | null {
 function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Transport {
   let loaded: Promise<Transport> | undefined
   let ready: Transport | undefined
+  // The client registers its reconnect listener at creation; loading the driver for it would
+  // defeat the lazy load, so listeners wait here until the driver is loaded.
+  const reconnectListeners: (() => void)[] = []
   const get = () => {
     loaded ??= load().then((transport) => {
       ready = transport
+      for (const listener of reconnectListeners) transport.onReconnect?.(listener)
       return transport
     })
     return loaded
@@ -137,6 +141,21 @@ function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Tran
     pipeline: async (commands) => (await get()).pipeline(commands),
     masters: async () => (await get()).masters(),
     subscribe: async (channel, handler) => (await get()).subscribe(channel, handler),
+    onReconnect: (listener) => {
+      if (ready) ready.onReconnect?.(listener)
+      else reconnectListeners.push(listener)
+    },
+    track: async (prefixes, listener) => {
+      const transport = await get()
+      if (!transport.track) {
+        throw new RedisError(
+          errors.E_UNSUPPORTED,
+          `the ${driver} driver cannot track keys (no server push); use publish/subscribe or a staleness bound`,
+          { command: 'CLIENT' },
+        )
+      }
+      return transport.track(prefixes, listener)
+    },
     close: async () => {
       if (loaded) await (await loaded).close()
     },

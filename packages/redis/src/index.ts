@@ -29,6 +29,8 @@ export type {
   ScanOptions,
   ScoreBound,
   SetOptions,
+  TrackingEvent,
+  TrackingListener,
   Unsubscribe,
   ZAddOptions,
   ZMember,

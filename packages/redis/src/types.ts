@@ -48,6 +48,20 @@ export type MessageHandler = (message: string, channel: string) => void
 
 export type Unsubscribe = () => Promise<void>
 
+/**
+ * What `track()` reports. `invalidate`: these keys were written (or expired, or deleted) by
+ * anyone. `flush`: everything under the prefixes may have gone (FLUSHALL, FLUSHDB). `down`: the
+ * channel is lost and writes may go unreported: drop what you cached from Redis and do not
+ * trust a copy until `up`.
+ */
+export type TrackingEvent =
+  | { type: 'invalidate'; keys: readonly string[] }
+  | { type: 'flush' }
+  | { type: 'down' }
+  | { type: 'up' }
+
+export type TrackingListener = (event: TrackingEvent) => void
+
 export interface RedisClient {
   readonly driver: DriverName
 
@@ -151,6 +165,15 @@ export interface RedisClient {
   publish(channel: string, message: string): Promise<number>
   subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>
 
+  /**
+   * Server-assisted invalidation (Redis client-side caching, `CLIENT TRACKING` in BCAST mode):
+   * calls `listener` for every write to a key that starts with one of `prefixes`, by anyone.
+   * Resolves once tracking is on. Rejects with `E_UNSUPPORTED` where the driver or server has
+   * no tracking (the upstash driver: REST cannot push), so callers fall back to their own
+   * invalidation messages or a staleness bound. Optional for a team's own clients.
+   */
+  track?(prefixes: readonly string[], listener: TrackingListener): Promise<Unsubscribe>
+
   ping(): Promise<string>
   /** Closes connections and subscriptions. Further calls fail. */
   close(): Promise<void>
@@ -193,6 +216,8 @@ export type ClientEvents = {
 
 /** What every hotpath driver returns: the seam plus events, breaker state and stats. */
 export interface ManagedRedisClient extends RedisClient {
+  /** Always present on hotpath's clients; rejects with `E_UNSUPPORTED` on the upstash driver. */
+  track(prefixes: readonly string[], listener: TrackingListener): Promise<Unsubscribe>
   readonly breaker: BreakerState
   on<E extends keyof ClientEvents>(
     event: E,

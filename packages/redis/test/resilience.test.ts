@@ -8,6 +8,8 @@ import { errors, RedisError } from '../src/errors'
 import type { Transport } from '../src/transports/transport'
 import type { Command } from '../src/types'
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 async function rejection(promise: Promise<unknown>): Promise<RedisError> {
   try {
     await promise
@@ -126,7 +128,9 @@ describe('retries', () => {
     const [gets, incrs] = [await calls('get'), await calls('incr')]
     // Every client waits while Redis is paused; the commands run when the pause ends.
     await admin.call(['CLIENT', 'PAUSE', '1500', 'ALL'])
-    const [get, incr] = await Promise.all([rejection(redis.get('n')), rejection(redis.incr('n'))])
+    // One after the other: a call that failed for good ends the retries of calls behind it.
+    const get = await rejection(redis.get('n'))
+    const incr = await rejection(redis.incr('n'))
     expect([get.code, incr.code]).toEqual(['E_TIMEOUT', 'E_TIMEOUT'])
     await new Promise((resolve) => setTimeout(resolve, 1600))
     expect(await admin.get('n')).toBe('1')
@@ -134,11 +138,46 @@ describe('retries', () => {
     expect((await calls('incr')) - incrs).toBe(1)
   })
 
+  it('over tcp, an open breaker probes as soon as the connection is back, not after breakerResetMs', async () => {
+    let server = await startRedis()
+    const port = server.port
+    cleanups.push(() => server.stop())
+    const redis = createTcpRedis({ url: server.url, breakerThreshold: 2, breakerResetMs: 60_000 })
+    cleanups.push(() => redis.close())
+    await redis.set('k', 'v')
+    process.kill(server.pid, 'SIGKILL')
+    await server.stop()
+    await rejection(redis.get('k'))
+    await rejection(redis.get('k'))
+    expect(redis.breaker).toBe('open')
+    server = await startRedis({ port })
+    // ioredis reconnects within 500 ms; give a loaded machine 10 s. A minute-long reset
+    // would keep the breaker open far past that without the reconnect signal.
+    const deadline = Date.now() + 10_000
+    while (redis.breaker === 'open' && Date.now() < deadline) await sleep(20)
+    expect(redis.breaker).toBe('half-open')
+    expect(await redis.get('k')).toBeNull()
+    expect(redis.breaker).toBe('closed')
+  })
+
   it('an idempotent command is retried after transport errors and then succeeds', async () => {
     const { transport, sent } = flakyTransport(2)
     const redis = createClient(transport, { retries: 2, retryBackoffMs: 1 })
     expect(await redis.get('k')).toBe('value')
     expect(sent).toEqual(['GET', 'GET', 'GET'])
+  })
+
+  it('once a call has failed for good, the calls behind it fail without retries until Redis answers', async () => {
+    const { transport, sent } = flakyTransport(4)
+    const redis = createClient(transport, { retries: 2, retryBackoffMs: 1, breakerThreshold: 10 })
+    expect((await rejection(redis.get('a'))).code).toBe('E_CONNECTION')
+    expect(sent).toEqual(['GET', 'GET', 'GET'])
+    // The path is down, not blipping: one attempt, no backoff.
+    expect((await rejection(redis.get('b'))).code).toBe('E_CONNECTION')
+    expect(sent).toHaveLength(4)
+    // An answer resets the streak, so the next blip is retried again.
+    expect(await redis.get('c')).toBe('value')
+    expect(sent).toHaveLength(5)
   })
 
   it('a non-idempotent command is not retried', async () => {

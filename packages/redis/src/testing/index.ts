@@ -3,7 +3,7 @@ import { RedisError } from '../errors'
 import { createCacheHelpers } from '../helpers'
 import { defineScript, runScript } from '../scripts'
 import { deserialize, serialize } from '../serializer'
-import type { RedisClient } from '../types'
+import type { RedisClient, TrackingEvent } from '../types'
 
 export type RedisContractFactory = () => RedisClient | Promise<RedisClient>
 
@@ -15,6 +15,12 @@ export type RedisContractOptions = {
    * @default undefined
    */
   unreachable?: () => RedisClient | Promise<RedisClient>
+  /**
+   * Whether the driver reports writes through `track()` (server-assisted invalidation). A
+   * driver that cannot (no server push, like REST) must reject with `E_UNSUPPORTED`.
+   * @default true
+   */
+  tracks?: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -72,6 +78,22 @@ export function registerRedisContractSuite(
           expect(await redis.set(k, value)).toBe('OK')
           expect(await redis.get(k)).toBe(value)
         }
+      })
+
+      it('a value that starts with a byte-order mark (U+FEFF) keeps it, in every reply shape', async () => {
+        // A UTF-8 decoder that is not told otherwise strips a leading BOM: the SDK's does.
+        const value = '\ufeffabc'
+        const [s, h, l] = [key('s', 'bom'), key('h', 'bom'), key('l', 'bom')]
+        await redis.set(s, value)
+        await redis.hset(h, { f: value })
+        await redis.rpush(l, value, '\ufeff')
+        expect(await redis.get(s)).toBe(value)
+        expect(await redis.mget([s])).toEqual([value])
+        expect(await redis.hget(h, 'f')).toBe(value)
+        expect(await redis.hgetall(h)).toEqual({ f: value })
+        expect(await redis.lrange(l, 0, -1)).toEqual([value, '\ufeff'])
+        const results = await redis.pipeline([['GET', s]])
+        expect(results).toEqual([value])
       })
 
       it('set() with nx keeps the existing value and returns null', async () => {
@@ -723,6 +745,48 @@ return {string.format('%.0f', seconds * 1000000 + micros), tostring(tonumber(ARG
         await redis.publish(channel, 'two')
         await sleep(100)
         expect(received).toEqual([['one', channel]])
+      })
+    })
+
+    describe('tracking', () => {
+      if (options.tracks === false) {
+        it('track() rejects with E_UNSUPPORTED', async () => {
+          if (!redis.track) return expect(redis.track).toBeUndefined()
+          expect((await rejection(redis.track([key('none')], () => {}))).code).toBe('E_UNSUPPORTED')
+        })
+        return
+      }
+
+      it('track() reports writes, deletes, expiries set and script writes under its prefixes, and nothing else', async () => {
+        if (!redis.track) throw new Error('this client has no track(); pass { tracks: false }')
+        const prefix = `{${run}:track}:${++counter}:`
+        const events: TrackingEvent[] = []
+        const stop = await redis.track([prefix], (event) => events.push(event))
+        const invalidated = () =>
+          events.flatMap((e) => (e.type === 'invalidate' ? [...e.keys] : []))
+        try {
+          await redis.set(`${prefix}a`, '1')
+          await redis.set(key('outside'), '1')
+          await redis.hset(`${prefix}h`, { f: 'v' })
+          await redis.expire(`${prefix}a`, 100)
+          await redis.del(`${prefix}h`)
+          await redis.eval("return redis.call('SET', KEYS[1], ARGV[1])", [`${prefix}s`], ['x'])
+          await redis.get(`${prefix}a`)
+          await waitFor(() => invalidated().length >= 5)
+          expect(invalidated()).toEqual([
+            `${prefix}a`,
+            `${prefix}h`,
+            `${prefix}a`,
+            `${prefix}h`,
+            `${prefix}s`,
+          ])
+          expect(events.every((e) => e.type === 'invalidate')).toBe(true)
+        } finally {
+          await stop()
+        }
+        await redis.set(`${prefix}a`, '2')
+        await sleep(100)
+        expect(invalidated()).toHaveLength(5)
       })
     })
 

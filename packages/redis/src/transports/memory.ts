@@ -1,8 +1,9 @@
+import { getKeyIndexes, hasFlag } from '@ioredis/commands'
 import RedisMock from 'ioredis-mock'
 import { errors, RedisError } from '../errors'
 import { globMatcher } from '../glob'
 import { sha1Hex } from '../sha1'
-import type { Command } from '../types'
+import type { Command, TrackingListener } from '../types'
 import { subscriptions } from './subscriptions'
 import type { Sender, Settled, Transport } from './transport'
 
@@ -121,6 +122,42 @@ function commandError(error: unknown, name: string): RedisError {
 
 let privateStores = 0
 let runs = 0
+
+type Tracker = { prefixes: readonly string[]; listener: TrackingListener }
+// Per keyspace (ioredis-mock host): every client sharing it reports its writes to all trackers,
+// as a Redis server reports every connection's writes.
+const trackers = new Map<string, Set<Tracker>>()
+
+/** The keys a successful command wrote, as Redis tracking would report them; `null`: all. */
+function writtenKeys(name: string, args: readonly (string | number)[]): string[] | null {
+  if (name === 'FLUSHALL' || name === 'FLUSHDB') return null
+  const strings = args.map(String)
+  // A script may write any key it declares; Redis reports the ones it did write.
+  if (name === 'EVAL' || name === 'EVALSHA' || name === 'FCALL') {
+    return strings.slice(2, 2 + Number(strings[1] ?? 0))
+  }
+  const lower = name.toLowerCase()
+  try {
+    if (!hasFlag(lower, 'write')) return []
+    return getKeyIndexes(lower, strings).map((index) => strings[index] as string)
+  } catch {
+    return []
+  }
+}
+
+function report(space: string, keys: string[] | null): void {
+  const listeners = trackers.get(space)
+  if (!listeners || (keys !== null && keys.length === 0)) return
+  for (const { prefixes, listener } of listeners) {
+    if (keys === null) {
+      listener({ type: 'flush' })
+      continue
+    }
+    const matched =
+      prefixes.length === 0 ? keys : keys.filter((k) => prefixes.some((p) => k.startsWith(p)))
+    if (matched.length > 0) listener({ type: 'invalidate', keys: matched })
+  }
+}
 
 export function createMemoryTransport(options: MemoryConnectionOptions = {}): Transport {
   // ioredis-mock shares data between instances with the same host:port; a unique host per
@@ -301,8 +338,14 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
     const [name, ...args] = command
     try {
       check(name, args)
-      return execute(name, args).catch((error: unknown) => {
+      const reply = execute(name, args).catch((error: unknown) => {
         throw commandError(error, name)
+      })
+      if (!trackers.has(host)) return reply
+      // Reported once the write is done, before the writer sees its reply, as Redis does.
+      return reply.then((value) => {
+        report(host, writtenKeys(name, args))
+        return value
       })
     } catch (error) {
       return Promise.reject(commandError(error, name))
@@ -310,6 +353,7 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
   }
 
   const subs = subscriptions(() => mock.duplicate(), commandError)
+  const owned = new Set<Tracker>()
 
   return {
     driver: 'memory',
@@ -327,8 +371,26 @@ export function createMemoryTransport(options: MemoryConnectionOptions = {}): Tr
     },
     masters: async () => [send],
     subscribe: subs.subscribe,
+    track: async (prefixes, listener) => {
+      const tracker: Tracker = { prefixes: [...prefixes], listener }
+      let set = trackers.get(host)
+      if (!set) {
+        set = new Set()
+        trackers.set(host, set)
+      }
+      set.add(tracker)
+      owned.add(tracker)
+      return async () => {
+        owned.delete(tracker)
+        set.delete(tracker)
+        if (set.size === 0) trackers.delete(host)
+      }
+    },
     close: async () => {
       await subs.close()
+      for (const tracker of owned) trackers.get(host)?.delete(tracker)
+      owned.clear()
+      if (trackers.get(host)?.size === 0) trackers.delete(host)
       if (options.instance) return
       // A private keyspace is unreachable once its only client is gone; free it.
       if (options.namespace === undefined) await mock.flushall()

@@ -8,6 +8,7 @@ import {
 import { connectionError, errors, RedisError } from '../errors'
 import type { Command } from '../types'
 import { subscriptions } from './subscriptions'
+import { trackNode, trackNodes } from './tracking'
 import type { Settled, Started, Transport } from './transport'
 
 export type TcpConnectionOptions = {
@@ -103,8 +104,8 @@ function senders(connection: Redis | Cluster, link: Link = UP): Pick<Transport, 
 }
 
 /** Whether a standalone connection is known lost, and why. */
-type Link = { down: boolean; reason: string }
-const UP: Link = { down: false, reason: '' }
+type Link = { down: boolean; reason: string; reconnected: (() => void)[] }
+const UP: Link = { down: false, reason: '', reconnected: [] }
 
 /**
  * Fails commands at once while a connection that was lost (or refused) is reconnecting. ioredis
@@ -115,7 +116,7 @@ const UP: Link = { down: false, reason: '' }
  * its first connect is merely in progress.
  */
 function watchLink(connection: Redis): Link {
-  const link: Link = { down: false, reason: '' }
+  const link: Link = { down: false, reason: '', reconnected: [] }
   connection.on('error', (error: Error) => {
     link.reason = `Redis connection failed: ${error.message}`
   })
@@ -129,8 +130,10 @@ function watchLink(connection: Redis): Link {
     if (typeof flush === 'function') flush.call(connection, new Error(link.reason))
   })
   connection.on('ready', () => {
+    const wasDown = link.down
     link.down = false
     link.reason = ''
+    if (wasDown) for (const listener of link.reconnected) listener()
   })
   return link
 }
@@ -180,7 +183,8 @@ export function createTcpTransport(options: TcpConnectionOptions): Transport {
  * caller. A borrowed connection is the caller's to close; only our subscriber is closed.
  */
 function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean }): Transport {
-  const link = connection instanceof Cluster ? UP : watchLink(connection)
+  // A cluster is never marked down here (not changed yet): its link stays up, and its own.
+  const link = connection instanceof Cluster ? { ...UP, reconnected: [] } : watchLink(connection)
   const { send, start } = senders(connection, link)
   const subs = subscriptions(() => connection.duplicate(), toRedisError)
   return {
@@ -203,6 +207,22 @@ function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean 
       return connection.nodes('master').map((node) => senders(node).send)
     },
     subscribe: subs.subscribe,
+    track: async (prefixes, listener) => {
+      if (!(connection instanceof Cluster)) {
+        return trackNode(() => connection.duplicate({ autoResubscribe: false }), prefixes, listener)
+      }
+      await waitReady(connection)
+      // Each master reports the writes to its own slots.
+      const masters = connection.nodes('master')
+      return trackNodes(
+        masters.map((node) => () => node.duplicate({ autoResubscribe: false })),
+        prefixes,
+        listener,
+      )
+    },
+    onReconnect: (listener) => {
+      link.reconnected.push(listener)
+    },
     close: async () => {
       await subs.close()
       if (owned) await connection.quit().catch(() => connection.disconnect())

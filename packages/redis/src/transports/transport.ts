@@ -1,5 +1,5 @@
 import type { RedisError } from '../errors'
-import type { Command, DriverName, MessageHandler, Unsubscribe } from '../types'
+import type { Command, DriverName, MessageHandler, TrackingListener, Unsubscribe } from '../types'
 
 export type Settled = { ok: true; value: unknown } | { ok: false; error: RedisError }
 
@@ -39,5 +39,13 @@ export interface Transport {
   /** One sender per master, for commands that must visit every node (SCAN). */
   masters(): Promise<Sender[]>
   subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>
+  /**
+   * Calls `listener` each time a lost connection is ready again, so an open breaker can probe
+   * at once instead of waiting out `breakerResetMs`. Optional: transports without a
+   * connection of their own (HTTP) leave it to the breaker's timer.
+   */
+  onReconnect?(listener: () => void): void
+  /** Server-assisted invalidation, see `RedisClient.track`. Optional: absent is unsupported. */
+  track?(prefixes: readonly string[], listener: TrackingListener): Promise<Unsubscribe>
   close(): Promise<void>
 }

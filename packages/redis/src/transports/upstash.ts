@@ -30,15 +30,31 @@ function serverMessage(message: string): string {
   return cut === -1 ? message : message.slice(0, cut)
 }
 
+/**
+ * Replies that say the server cannot reach Redis, not that Redis refused the command: the
+ * REST server's 503s (`hotpath-redis-rest` answers these while Redis is down or while it shuts
+ * down). The SDK throws every non-2xx reply as an `UpstashError` with the server's message and
+ * drops the HTTP status, so the message is all that tells a 503 from a WRONGTYPE. Mapped to
+ * `E_CONNECTION`, they count toward the circuit breaker like a refused socket. A 5xx with a
+ * body that is not JSON (a proxy's error page) already arrives as an `UpstashJSONParseError`,
+ * which is mapped the same way.
+ */
+const UNAVAILABLE = /^ERR (redis is unavailable|the server is shutting down)\b/
+
 function toRedisError(error: unknown, name: string): RedisError {
   if (error instanceof RedisError) return error
   if (error instanceof Error && error.name === 'UpstashError') {
-    return new RedisError(errors.E_COMMAND, serverMessage(error.message), {
-      cause: error,
-      command: name,
-    })
+    const message = serverMessage(error.message)
+    const code = UNAVAILABLE.test(message) ? errors.E_CONNECTION : errors.E_COMMAND
+    return new RedisError(code, message, { cause: error, command: name })
   }
   return connectionError(error, name)
+}
+
+/** A pipeline entry's error: the same mapping as a whole request's. */
+function replyError(message: string, name: string): RedisError {
+  const code = UNAVAILABLE.test(message) ? errors.E_CONNECTION : errors.E_COMMAND
+  return new RedisError(code, message, { command: name })
 }
 
 type RawCommand = { command: string[]; deserialize: (raw: unknown) => unknown }
@@ -54,6 +70,11 @@ export function createUpstashTransport(options: UpstashConnectionOptions): Trans
     retry: false,
     enableTelemetry: false,
     readYourWrites: options.readYourWrites ?? true,
+    // Replies as plain JSON strings. With the default base64 encoding the SDK decodes each
+    // value with a `TextDecoder` that strips a leading U+FEFF, so `"\ufeffabc"` came back as
+    // `"abc"` (the tcp driver keeps it). hotpath writes only UTF-8 text, which JSON carries
+    // exactly; base64 exists for binary values, which hotpath never stores.
+    responseEncoding: false,
   })
 
   const execPipeline = async (commands: readonly Command[]) => {
@@ -91,9 +112,7 @@ export function createUpstashTransport(options: UpstashConnectionOptions): Trans
         batch.forEach((queued, index) => {
           const reply = results[index]
           if (reply?.error !== undefined && reply.error !== null) {
-            queued.reject(
-              new RedisError(errors.E_COMMAND, reply.error, { command: queued.command[0] }),
-            )
+            queued.reject(replyError(reply.error, queued.command[0]))
           } else queued.resolve(reply?.result ?? null)
         })
       },
@@ -128,7 +147,7 @@ export function createUpstashTransport(options: UpstashConnectionOptions): Trans
       return results.map(({ error, result }, index): Settled => {
         if (error === undefined || error === null) return { ok: true, value: result ?? null }
         const name = commands[index]?.[0] ?? 'PIPELINE'
-        return { ok: false, error: new RedisError(errors.E_COMMAND, error, { command: name }) }
+        return { ok: false, error: replyError(error, name) }
       })
     },
     masters: async () => [send],
