@@ -18,6 +18,7 @@ Options (environment variable in brackets):
   --deny <list>              comma-separated deny list, replaces the default [HOTPATH_REST_DENY]
   --max-body-bytes <n>       [HOTPATH_REST_MAX_BODY_BYTES] (default 10485760)
   --max-pipeline-length <n>  [HOTPATH_REST_MAX_PIPELINE_LENGTH] (default 1000)
+  --max-args <n>             most words in one command [HOTPATH_REST_MAX_ARGS] (default 10000)
   --pool-size <n>            connections to Redis [HOTPATH_REST_POOL_SIZE] (default 4)
   --request-timeout-ms <n>   [HOTPATH_REST_REQUEST_TIMEOUT_MS] (default 10000)
   --log-level <level>        debug | info | warn | error | silent [HOTPATH_REST_LOG_LEVEL] (default info)
@@ -57,6 +58,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         deny: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'max-pipeline-length': { type: 'string' },
+        'max-args': { type: 'string' },
         'pool-size': { type: 'string' },
         'request-timeout-ms': { type: 'string' },
         'log-level': { type: 'string' },
@@ -104,6 +106,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       '--max-pipeline-length',
       flag('max-pipeline-length', 'HOTPATH_REST_MAX_PIPELINE_LENGTH'),
     ),
+    maxArgs: integer('--max-args', flag('max-args', 'HOTPATH_REST_MAX_ARGS')),
     poolSize: integer('--pool-size', flag('pool-size', 'HOTPATH_REST_POOL_SIZE')),
     requestTimeoutMs: integer(
       '--request-timeout-ms',

@@ -10,6 +10,12 @@ export const errors = {
   E_TIMEOUT: 'E_TIMEOUT',
   /** The server is shutting down and refuses new requests (HTTP 503). */
   E_CLOSED: 'E_CLOSED',
+  /**
+   * A request passed a bound: more arguments than `maxArgs`, JSON nested deeper than
+   * `maxDepth` (HTTP 400), or a body slower than `bodyTimeoutMs` (HTTP 408). The reply body
+   * carries it as `code`.
+   */
+  E_LIMIT_EXCEEDED: 'E_LIMIT_EXCEEDED',
 } as const
 
 export type RestErrorCode = (typeof errors)[keyof typeof errors]

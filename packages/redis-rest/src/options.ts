@@ -42,6 +42,13 @@ export type RestServerOptions = {
   maxBodyBytes?: number
   /** Most commands in one `/pipeline` or `/multi-exec` request. @default 1000 */
   maxPipelineLength?: number
+  /**
+   * Most words in one command, its name included (`["MGET","a","b"]` is 3); more get 400
+   * `E_LIMIT_EXCEEDED`. The Redis backend handles any count; `memory://` (ioredis-mock)
+   * spreads arguments on the stack and fails a command past about 20 000 of them.
+   * @default 10_000
+   */
+  maxArgs?: number
   /** Connections to Redis (per cluster node on a cluster). @default 4 */
   poolSize?: number
   /** Longest wait for Redis per request before 504. @default 10_000 */
@@ -62,6 +69,7 @@ const DEFAULTS = {
   denyList: DEFAULT_DENY_LIST,
   maxBodyBytes: 10 * 1024 * 1024,
   maxPipelineLength: 1000,
+  maxArgs: 10_000,
   poolSize: 4,
   requestTimeoutMs: 10_000,
   drainTimeoutMs: 10_000,
@@ -88,6 +96,7 @@ export function resolveOptions(options: RestServerOptions): ResolvedOptions {
   }
   positiveInteger('maxBodyBytes', resolved.maxBodyBytes)
   positiveInteger('maxPipelineLength', resolved.maxPipelineLength)
+  positiveInteger('maxArgs', resolved.maxArgs)
   positiveInteger('poolSize', resolved.poolSize)
   positiveInteger('requestTimeoutMs', resolved.requestTimeoutMs)
   positiveInteger('heartbeatMs', resolved.heartbeatMs)

@@ -1,5 +1,18 @@
-import { Cluster, Command, Redis, type RedisOptions } from 'ioredis'
-import type { Backend, MessageListener, Outcome, SubscriberConnection } from './backend'
+import {
+  type ChainableCommander,
+  Cluster,
+  Command,
+  type Pipeline,
+  Redis,
+  type RedisOptions,
+} from 'ioredis'
+import type {
+  Backend,
+  MessageListener,
+  Outcome,
+  ParsedCommand,
+  SubscriberConnection,
+} from './backend'
 import type { Arg } from './commands'
 import { CommandError, errors, RestServerError } from './errors'
 import type { ParsedTarget, RestLogger } from './options'
@@ -11,15 +24,37 @@ type Client = Redis | Cluster
 type BufferMethod = (...args: Arg[]) => Promise<unknown>
 
 /**
+ * Above this many arguments a command skips ioredis' generated methods: they take the
+ * arguments spread on the stack (twice, through auto-pipelining), and ~60 000 of them
+ * overflow it. Auto-pipelining then leaves the failed command's callback behind and throws
+ * `results[i] is not iterable` outside any promise, which ended the process.
+ */
+const SPREAD_SAFE_ARGS = 1024
+
+/** A command with raw (Buffer) replies, its arguments passed as one array. */
+function rawCommand(name: string, args: Arg[]): Command {
+  return new Command(name, args, { replyEncoding: null })
+}
+
+/** Queues commands on a pipeline or a MULTI without spreading their arguments. */
+function queue(batch: ChainableCommander, commands: readonly ParsedCommand[]): void {
+  // `pipeline()` and `multi()` return a Pipeline; its typings only show the chainable side.
+  const pipeline = batch as unknown as Pipeline
+  for (const { name, args } of commands) pipeline.sendCommand(rawCommand(name, args))
+}
+
+/**
  * Sends one command with raw (Buffer) replies. ioredis' auto-pipelining drops the command
  * name of `callBuffer` (it only re-inserts it for `call`), so known commands go through
  * their generated `<name>Buffer` method, which auto-pipelines correctly; a command
- * ioredis does not know goes out on its own.
+ * ioredis does not know, or one with many arguments, goes out on its own.
  */
 function send(client: Client, name: string, args: Arg[]): Promise<unknown> {
   const method = (client as unknown as Record<string, unknown>)[`${name.toLowerCase()}Buffer`]
-  if (typeof method === 'function') return (method as BufferMethod).apply(client, args)
-  return client.sendCommand(new Command(name, args, { replyEncoding: null })) as Promise<unknown>
+  if (typeof method === 'function' && args.length <= SPREAD_SAFE_ARGS) {
+    return (method as BufferMethod).apply(client, args)
+  }
+  return client.sendCommand(rawCommand(name, args)) as Promise<unknown>
 }
 
 function isReplyError(error: unknown): error is Error {
@@ -136,7 +171,7 @@ export function createRedisBackend(
       if (client instanceof Redis) {
         // One explicit pipeline: a single write, without auto-pipelining's per-command work.
         const batch = client.pipeline()
-        for (const { name, args } of commands) batch.callBuffer(name, ...args)
+        queue(batch, commands)
         const replies = (await batch.exec()) ?? []
         return replies.map(([error, value]) =>
           outcome(error ? { status: 'rejected', reason: error } : { status: 'fulfilled', value }),
@@ -152,7 +187,7 @@ export function createRedisBackend(
 
     async transaction(commands) {
       const multi = pick().multi()
-      for (const { name, args } of commands) multi.callBuffer(name, ...args)
+      queue(multi, commands)
       let replies: [Error | null, unknown][] | null
       try {
         replies = await multi.exec()

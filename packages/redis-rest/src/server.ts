@@ -8,7 +8,7 @@ import {
 } from './commands'
 import { Deadlines } from './deadlines'
 import { encodeResult } from './encoding'
-import { CommandError, errors, RestServerError } from './errors'
+import { CommandError, errors, type RestErrorCode, RestServerError } from './errors'
 import { createMemoryBackend } from './memory-backend'
 import { parseTarget, type RestServerOptions, resolveOptions } from './options'
 import { PubSubHub, type SubscriptionKind } from './pubsub'
@@ -59,12 +59,17 @@ export type RestServer = {
   close(): Promise<void>
 }
 
-/** A refusal decided before Redis is asked: status and Upstash-style error text. */
+/**
+ * A refusal decided before Redis is asked: status and Upstash-style error text, and for a
+ * passed bound the stable code the reply body carries as `code`.
+ */
 export class Rejection extends Error {
   readonly status: number
-  constructor(status: number, message: string) {
+  readonly code: RestErrorCode | undefined
+  constructor(status: number, message: string, code?: RestErrorCode) {
     super(message)
     this.status = status
+    this.code = code
   }
 }
 
@@ -80,10 +85,21 @@ function isArgument(value: unknown): value is string | number | boolean {
   return type === 'string' || (type === 'number' && Number.isFinite(value)) || type === 'boolean'
 }
 
-function toCommand(value: unknown): ParsedCommand {
+function checkArgCount(count: number, maxArgs: number): void {
+  if (count > maxArgs) {
+    throw new Rejection(
+      400,
+      `ERR ${count} arguments exceed the limit of ${maxArgs} per command`,
+      errors.E_LIMIT_EXCEEDED,
+    )
+  }
+}
+
+function toCommand(value: unknown, maxArgs: number): ParsedCommand {
   if (!Array.isArray(value) || value.length === 0) {
     throw new Rejection(400, 'ERR a command must be a non-empty JSON array')
   }
+  checkArgCount(value.length, maxArgs)
   if (!value.every(isArgument)) {
     throw new Rejection(400, 'ERR command arguments must be strings or numbers')
   }
@@ -158,7 +174,12 @@ export function createRestCore(options: RestServerOptions): RestCore {
   })
 
   const failure = (error: unknown): OutgoingReply => {
-    if (error instanceof Rejection) return json({ error: error.message }, error.status)
+    if (error instanceof Rejection) {
+      const body = error.code
+        ? { error: error.message, code: error.code }
+        : { error: error.message }
+      return json(body, error.status)
+    }
     if (error instanceof CommandError) return json({ error: error.message }, 400)
     if (error instanceof RestServerError) {
       if (error.code === errors.E_TIMEOUT) return json({ error: error.message }, 504)
@@ -243,7 +264,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
         `ERR ${body.length} commands exceed the limit of ${config.maxPipelineLength} per request`,
       )
     }
-    const commands = body.map(toCommand)
+    const commands = body.map((value) => toCommand(value, config.maxArgs))
     call.label = summary(commands)
     const base64 = isBase64(call)
     return run(commands, call.role, async () => {
@@ -347,6 +368,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
     }
     const name = segments[0]
     if (!name) throw new Rejection(400, 'ERR empty command')
+    checkArgCount(args.length + 1, config.maxArgs)
     return single(call, { name: name.toUpperCase(), args })
   }
 
@@ -354,7 +376,9 @@ export function createRestCore(options: RestServerOptions): RestCore {
   const route = async (call: Call): Promise<OutgoingReply> => {
     const { path } = call
     const writes = call.method === 'POST' || call.method === 'PUT'
-    if (path === '/' && writes) return single(call, toCommand(parseJson(await readBody(call))))
+    if (path === '/' && writes) {
+      return single(call, toCommand(parseJson(await readBody(call)), config.maxArgs))
+    }
     if (path === '/pipeline' || path === '/multi-exec') {
       if (writes) return batch(call, path === '/multi-exec')
       return json({ error: `ERR ${path} needs POST` }, 405, { allow: 'POST, PUT' })

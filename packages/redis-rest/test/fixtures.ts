@@ -55,3 +55,45 @@ export async function call(baseUrl: string, path: string, options: CallOptions =
 export function command(baseUrl: string, args: unknown[], options: CallOptions = {}) {
   return call(baseUrl, '/', { ...options, body: JSON.stringify(args) })
 }
+
+export type Canary = {
+  /** Stops polling; resolves with the slowest answer seen and how many came back. */
+  stop(): Promise<{ slowestMs: number; answers: number; failures: number }>
+}
+
+/**
+ * Another client that keeps sending PING while a hostile one does its worst, to show that
+ * one request cannot stall everyone else. Each PING has its own generous timeout, so a
+ * frozen server shows as a failure rather than hanging the test.
+ */
+export function startCanary(baseUrl: string, everyMs = 25): Canary {
+  let running = true
+  let slowestMs = 0
+  let answers = 0
+  let failures = 0
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now()
+      try {
+        const response = await fetch(`${baseUrl}/ping`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+          signal: AbortSignal.timeout(5_000),
+        })
+        const body = (await response.json()) as { result?: unknown }
+        if (body.result === 'PONG') answers++
+        else failures++
+      } catch {
+        failures++
+      }
+      slowestMs = Math.max(slowestMs, performance.now() - started)
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { slowestMs, answers, failures }
+    },
+  }
+}
