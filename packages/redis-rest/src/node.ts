@@ -36,6 +36,15 @@ export type RunningRestServer = {
 export async function startRestServer(options: StartRestServerOptions): Promise<RunningRestServer> {
   const { port = 8079, host = '127.0.0.1', ...restOptions } = options
   const rest = createRestCore(restOptions)
+  if (restOptions.acl === 'require') {
+    // The operator asked for Redis-enforced policy: no listening socket without it.
+    try {
+      await rest.ready()
+    } catch (error) {
+      await rest.close()
+      throw error
+    }
+  }
   const server = createServer(nodeListener(rest))
   try {
     await new Promise<void>((resolve, reject) => {

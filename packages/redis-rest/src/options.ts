@@ -1,3 +1,4 @@
+import type { AclMode } from './acl'
 import { DEFAULT_DENY_LIST } from './commands'
 import { errors, RestServerError } from './errors'
 
@@ -38,6 +39,19 @@ export type RestServerOptions = {
    * @default DEFAULT_DENY_LIST
    */
   denyList?: readonly string[]
+  /**
+   * How Redis itself enforces the deny list and the read-only token, so that a script's
+   * `redis.call` is refused what its request may not run (Redis 6+ ACL users):
+   * - `'auto'`: at start the server creates two users (`ACL SETUSER`, as the user of the
+   *   `redis` URL) with passwords derived from `token`, and connects as them; if Redis
+   *   refuses (Redis < 6, no permission) it logs a warning and checks in code only.
+   * - `'require'`: as `'auto'`, but a refusal is an error (`E_ACL_UNAVAILABLE`).
+   * - `'off'`: code checks only; read-only tokens may then not run scripts.
+   * - `{ readWrite, readOnly? }`: users you provisioned (`aclRules()` gives their rules).
+   * `memory://` enforces the same in its script host whatever this says.
+   * @default 'auto'
+   */
+  acl?: AclMode
   /** Largest request body in bytes; larger bodies get 413. @default 10_485_760 (10 MiB) */
   maxBodyBytes?: number
   /** Most commands in one `/pipeline` or `/multi-exec` request. @default 1000 */
@@ -66,6 +80,7 @@ export type ResolvedOptions = Required<Omit<RestServerOptions, 'readOnlyToken'>>
 }
 
 const DEFAULTS = {
+  acl: 'auto',
   denyList: DEFAULT_DENY_LIST,
   maxBodyBytes: 10 * 1024 * 1024,
   maxPipelineLength: 1000,
@@ -85,6 +100,24 @@ function positiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value <= 0) invalid(`${name} must be a positive integer`)
 }
 
+function checkAcl(acl: unknown): void {
+  if (acl === 'auto' || acl === 'require' || acl === 'off') return
+  const isUser = (user: unknown): boolean =>
+    typeof user === 'object' &&
+    user !== null &&
+    typeof (user as { username?: unknown }).username === 'string' &&
+    (user as { username: string }).username !== '' &&
+    typeof (user as { password?: unknown }).password === 'string'
+  if (typeof acl !== 'object' || acl === null) {
+    invalid("acl must be 'auto', 'require', 'off' or { readWrite, readOnly? }")
+  }
+  const { readWrite, readOnly } = acl as { readWrite?: unknown; readOnly?: unknown }
+  if (!isUser(readWrite)) invalid('acl.readWrite must be { username, password }')
+  if (readOnly !== undefined && !isUser(readOnly)) {
+    invalid('acl.readOnly must be { username, password }')
+  }
+}
+
 export function resolveOptions(options: RestServerOptions): ResolvedOptions {
   const resolved = { ...DEFAULTS, ...options, readOnlyToken: options.readOnlyToken }
   if (typeof resolved.token !== 'string' || resolved.token.length === 0) {
@@ -94,6 +127,7 @@ export function resolveOptions(options: RestServerOptions): ResolvedOptions {
     if (resolved.readOnlyToken.length === 0) invalid('readOnlyToken must not be empty')
     if (resolved.readOnlyToken === resolved.token) invalid('readOnlyToken must differ from token')
   }
+  checkAcl(resolved.acl)
   positiveInteger('maxBodyBytes', resolved.maxBodyBytes)
   positiveInteger('maxPipelineLength', resolved.maxPipelineLength)
   positiveInteger('maxArgs', resolved.maxArgs)

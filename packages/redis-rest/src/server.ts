@@ -5,6 +5,7 @@ import {
   createCommandPolicy,
   isConnectionStateCommand,
   isReadOnlyCommand,
+  isScriptCommand,
 } from './commands'
 import { Deadlines } from './deadlines'
 import { encodeResult } from './encoding'
@@ -43,6 +44,8 @@ export type OutgoingReply = {
 /** The transport-free server; `createRestServer` and `startRestServer` put HTTP around it. */
 export type RestCore = {
   handle(call: IncomingCall): Promise<OutgoingReply>
+  /** Resolves once Redis connections (and ACL users) are set up; rejects if they cannot be. */
+  ready(): Promise<void>
   readonly requests: number
   close(): Promise<void>
 }
@@ -131,8 +134,18 @@ export function createRestCore(options: RestServerOptions): RestCore {
   let backend: Backend | undefined
   const backendReady: Promise<Backend> =
     target.kind === 'memory'
-      ? createMemoryBackend(config.requestTimeoutMs)
-      : Promise.resolve(createRedisBackend(target, config.poolSize, logger))
+      ? createMemoryBackend(config.requestTimeoutMs, config.denyList)
+      : Promise.resolve(
+          createRedisBackend({
+            target,
+            poolSize: config.poolSize,
+            logger,
+            acl: config.acl,
+            token: config.token,
+            denyList: config.denyList,
+            readOnly: config.readOnlyToken !== undefined,
+          }),
+        )
   backendReady.then(
     (ready) => {
       backend = ready
@@ -228,15 +241,30 @@ export function createRestCore(options: RestServerOptions): RestCore {
   }
 
   /** Authorizes, executes, and moves the sync token before the response carries it. */
+  /**
+   * A read-only token's script is only as read-only as Redis makes it: without an ACL user
+   * for that token, EVAL_RO could still call SCAN or KEYS, so it is refused here.
+   */
+  const checkScripts = async (ready: Backend, commands: ParsedCommand[]): Promise<void> => {
+    if (!commands.some((command) => isScriptCommand(command.name))) return
+    if ((await withTimeout(ready.acl())).readOnly) return
+    throw new Rejection(
+      403,
+      'NOPERM this token may not run scripts: Redis does not enforce an ACL user for it',
+    )
+  }
+
   const run = async (
     commands: ParsedCommand[],
     role: Role,
-    execute: () => Promise<unknown>,
+    execute: (ready: Backend) => Promise<unknown>,
   ): Promise<OutgoingReply> => {
     const writes = commands.map((command) => authorize(command, role)).some(Boolean)
+    const ready = backend ?? (await getBackend())
+    if (role === 'read-only') await checkScripts(ready, commands)
     let body: unknown
     try {
-      body = await execute()
+      body = await execute(ready)
     } finally {
       if (writes) syncToken++
     }
@@ -246,9 +274,8 @@ export function createRestCore(options: RestServerOptions): RestCore {
   const single = (call: Call, command: ParsedCommand): Promise<OutgoingReply> => {
     call.label = command.name
     const base64 = isBase64(call)
-    return run([command], call.role, async () => {
-      const ready = backend ?? (await getBackend())
-      const reply = await withTimeout(ready.command(prepare(command)))
+    return run([command], call.role, async (ready) => {
+      const reply = await withTimeout(ready.command(prepare(command), call.role))
       return { result: encodeResult(replyOf(command, reply), base64) }
     })
   }
@@ -267,11 +294,10 @@ export function createRestCore(options: RestServerOptions): RestCore {
     const commands = body.map((value) => toCommand(value, config.maxArgs))
     call.label = summary(commands)
     const base64 = isBase64(call)
-    return run(commands, call.role, async () => {
-      const ready = backend ?? (await getBackend())
+    return run(commands, call.role, async (ready) => {
       const prepared = commands.map(prepare)
       const outcomes: Outcome[] = await withTimeout(
-        transaction ? ready.transaction(prepared) : ready.pipeline(prepared),
+        transaction ? ready.transaction(prepared, call.role) : ready.pipeline(prepared, call.role),
       )
       return outcomes.map((outcome, i) =>
         outcome.ok
@@ -439,6 +465,9 @@ export function createRestCore(options: RestServerOptions): RestCore {
         )
       }
       return reply
+    },
+    async ready() {
+      await (await getBackend()).ready()
     },
     get requests() {
       return requests
