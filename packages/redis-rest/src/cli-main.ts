@@ -26,6 +26,7 @@ Options (environment variable in brackets):
   --max-body-bytes <n>       [HOTPATH_REST_MAX_BODY_BYTES] (default 10485760)
   --max-pipeline-length <n>  [HOTPATH_REST_MAX_PIPELINE_LENGTH] (default 1000)
   --max-args <n>             most words in one command [HOTPATH_REST_MAX_ARGS] (default 10000)
+  --body-timeout-ms <n>      longest a request body may take [HOTPATH_REST_BODY_TIMEOUT_MS] (default 10000)
   --pool-size <n>            connections to Redis [HOTPATH_REST_POOL_SIZE] (default 4)
   --request-timeout-ms <n>   [HOTPATH_REST_REQUEST_TIMEOUT_MS] (default 10000)
   --log-level <level>        debug | info | warn | error | silent [HOTPATH_REST_LOG_LEVEL] (default info)
@@ -69,6 +70,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'max-body-bytes': { type: 'string' },
         'max-pipeline-length': { type: 'string' },
         'max-args': { type: 'string' },
+        'body-timeout-ms': { type: 'string' },
         'pool-size': { type: 'string' },
         'request-timeout-ms': { type: 'string' },
         'log-level': { type: 'string' },
@@ -118,6 +120,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       flag('max-pipeline-length', 'HOTPATH_REST_MAX_PIPELINE_LENGTH'),
     ),
     maxArgs: integer('--max-args', flag('max-args', 'HOTPATH_REST_MAX_ARGS')),
+    bodyTimeoutMs: integer(
+      '--body-timeout-ms',
+      flag('body-timeout-ms', 'HOTPATH_REST_BODY_TIMEOUT_MS'),
+    ),
     poolSize: integer('--pool-size', flag('pool-size', 'HOTPATH_REST_POOL_SIZE')),
     requestTimeoutMs: integer(
       '--request-timeout-ms',

@@ -54,6 +54,13 @@ export type RestServerOptions = {
   acl?: AclMode
   /** Largest request body in bytes; larger bodies get 413. @default 10_485_760 (10 MiB) */
   maxBodyBytes?: number
+  /**
+   * Longest a request body may take to arrive: a slower client gets 408
+   * (`E_LIMIT_EXCEEDED`) and its connection is closed. On the Node server it also bounds the
+   * headers.
+   * @default 10_000
+   */
+  bodyTimeoutMs?: number
   /** Most commands in one `/pipeline` or `/multi-exec` request. @default 1000 */
   maxPipelineLength?: number
   /**
@@ -84,6 +91,7 @@ const DEFAULTS = {
   denyList: DEFAULT_DENY_LIST,
   maxBodyBytes: 10 * 1024 * 1024,
   maxPipelineLength: 1000,
+  bodyTimeoutMs: 10_000,
   maxArgs: 10_000,
   poolSize: 4,
   requestTimeoutMs: 10_000,
@@ -131,6 +139,7 @@ export function resolveOptions(options: RestServerOptions): ResolvedOptions {
   positiveInteger('maxBodyBytes', resolved.maxBodyBytes)
   positiveInteger('maxPipelineLength', resolved.maxPipelineLength)
   positiveInteger('maxArgs', resolved.maxArgs)
+  positiveInteger('bodyTimeoutMs', resolved.bodyTimeoutMs)
   positiveInteger('poolSize', resolved.poolSize)
   positiveInteger('requestTimeoutMs', resolved.requestTimeoutMs)
   positiveInteger('heartbeatMs', resolved.heartbeatMs)

@@ -1,5 +1,6 @@
 import { createAuthenticator, type Role, tokenOf } from './auth'
 import type { Backend, Outcome, ParsedCommand } from './backend'
+import { type BodyLimits, nestingGuard, tooLarge, tooSlow } from './body'
 import {
   type Arg,
   createCommandPolicy,
@@ -9,11 +10,12 @@ import {
 } from './commands'
 import { Deadlines } from './deadlines'
 import { encodeResult } from './encoding'
-import { CommandError, errors, type RestErrorCode, RestServerError } from './errors'
+import { CommandError, errors, RestServerError } from './errors'
 import { createMemoryBackend } from './memory-backend'
 import { parseTarget, type RestServerOptions, resolveOptions } from './options'
 import { PubSubHub, type SubscriptionKind } from './pubsub'
 import { createRedisBackend } from './redis-backend'
+import { Rejection } from './rejection'
 import { rewriteScriptCommand, ScriptShaMap, scriptLoadReplySha } from './scripts'
 
 /**
@@ -28,8 +30,8 @@ export type IncomingCall = {
   search: string
   /** A header by lower-case name. */
   header(name: string): string | undefined
-  /** The whole body; rejects with a 413 `Rejection` once it passes `limit` bytes. */
-  body(limit: number): Promise<Buffer>
+  /** The whole body, read within `limits` (a `Rejection` otherwise). */
+  body(limits: BodyLimits): Promise<Buffer>
   /** Aborted when the client goes away; subscriptions end with it. */
   signal?: AbortSignal
 }
@@ -60,20 +62,6 @@ export type RestServer = {
    * in-flight requests, then closes the Redis connections.
    */
   close(): Promise<void>
-}
-
-/**
- * A refusal decided before Redis is asked: status and Upstash-style error text, and for a
- * passed bound the stable code the reply body carries as `code`.
- */
-export class Rejection extends Error {
-  readonly status: number
-  readonly code: RestErrorCode | undefined
-  constructor(status: number, message: string, code?: RestErrorCode) {
-    super(message)
-    this.status = status
-    this.code = code
-  }
 }
 
 /** Per-request state: who called, and what to name the request in the log line. */
@@ -232,12 +220,20 @@ export function createRestCore(options: RestServerOptions): RestCore {
   const replyOf = (command: ParsedCommand, reply: unknown): unknown =>
     scriptLoadReplySha(command.name, command.args) ?? reply
 
-  const readBody = (call: Call): Promise<Buffer> => {
+  /**
+   * `maxDepth` for JSON bodies: a pipeline nests two levels, a command one (its second level
+   * is let through, to be refused as a non-scalar argument with the usual message).
+   */
+  const readBody = (call: Call, maxDepth?: number): Promise<Buffer> => {
     const declared = call.header('content-length')
     if (declared !== undefined && Number(declared) > config.maxBodyBytes) {
       throw tooLarge(config.maxBodyBytes)
     }
-    return call.body(config.maxBodyBytes)
+    return call.body({
+      maxBytes: config.maxBodyBytes,
+      timeoutMs: config.bodyTimeoutMs,
+      ...(maxDepth === undefined ? {} : { inspect: nestingGuard(maxDepth) }),
+    })
   }
 
   /** Authorizes, executes, and moves the sync token before the response carries it. */
@@ -281,7 +277,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
   }
 
   const batch = async (call: Call, transaction: boolean): Promise<OutgoingReply> => {
-    const body = parseJson(await readBody(call))
+    const body = parseJson(await readBody(call, 2))
     if (!Array.isArray(body) || body.length === 0) {
       throw new Rejection(400, 'ERR the body must be a non-empty JSON array of commands')
     }
@@ -403,7 +399,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
     const { path } = call
     const writes = call.method === 'POST' || call.method === 'PUT'
     if (path === '/' && writes) {
-      return single(call, toCommand(parseJson(await readBody(call)), config.maxArgs))
+      return single(call, toCommand(parseJson(await readBody(call, 2)), config.maxArgs))
     }
     if (path === '/pipeline' || path === '/multi-exec') {
       if (writes) return batch(call, path === '/multi-exec')
@@ -508,7 +504,7 @@ export function serveFetch(core: RestCore): RestServer {
         path: url.pathname,
         search: url.search,
         header: (name) => request.headers.get(name) ?? undefined,
-        body: (limit) => readRequestBody(request, limit),
+        body: (limits) => readRequestBody(request, limits),
         signal: request.signal,
       })
       return new Response(request.method === 'HEAD' ? null : reply.body, {
@@ -523,32 +519,36 @@ export function serveFetch(core: RestCore): RestServer {
   }
 }
 
-/** A fetch `Request` body, stopped at `limit` bytes when no length was announced. */
-async function readRequestBody(request: Request, limit: number): Promise<Buffer> {
+/** A fetch `Request` body, read chunk by chunk within `limits`. */
+async function readRequestBody(request: Request, limits: BodyLimits): Promise<Buffer> {
   const body = request.body
   if (!body) return Buffer.alloc(0)
-  if (request.headers.get('content-length') !== null) {
-    return Buffer.from(await request.arrayBuffer())
-  }
   const chunks: Uint8Array[] = []
   let size = 0
   const reader = body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      throw tooLarge(limit)
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(tooSlow(limits.timeoutMs)), limits.timeoutMs)
+  })
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), timedOut])
+      if (done) break
+      size += value.byteLength
+      if (size > limits.maxBytes) throw tooLarge(limits.maxBytes)
+      limits.inspect?.(value)
+      chunks.push(value)
     }
-    chunks.push(value)
+  } catch (error) {
+    await reader.cancel().catch(() => undefined)
+    throw error
+  } finally {
+    clearTimeout(timer)
   }
   return Buffer.concat(chunks)
 }
 
-export function tooLarge(limit: number): Rejection {
-  return new Rejection(413, `ERR request body exceeds ${limit} bytes`)
-}
+export { Rejection }
 
 function queryOf(call: Call): URLSearchParams {
   call.query ??= new URLSearchParams(call.search)

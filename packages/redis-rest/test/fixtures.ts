@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { createConnection } from 'node:net'
 import { redisTargets } from '@hotpath/test-redis'
 import { type StartRestServerOptions, startRestServer } from '../src/node'
 
@@ -96,4 +97,44 @@ export function startCanary(baseUrl: string, everyMs = 25): Canary {
       return { slowestMs, answers, failures }
     },
   }
+}
+
+/**
+ * A client that sends `head` at once, then `trickle` one byte every `everyMs`, the way a
+ * slowloris holds a connection. Resolves with what the server answered and when the
+ * connection ended, or `ended: false` if it was still open after `giveUpMs`.
+ */
+export function slowClient(
+  baseUrl: string,
+  head: string,
+  trickle: string,
+  everyMs: number,
+  giveUpMs: number,
+): Promise<{ reply: string; ended: boolean; afterMs: number }> {
+  const { hostname, port } = new URL(baseUrl)
+  return new Promise((resolve) => {
+    const started = performance.now()
+    const socket = createConnection({ host: hostname, port: Number(port) })
+    let reply = ''
+    let sent = 0
+    let timer: NodeJS.Timeout | undefined
+    const finish = (ended: boolean) => {
+      clearInterval(timer)
+      clearTimeout(giveUp)
+      socket.destroy()
+      resolve({ reply, ended, afterMs: performance.now() - started })
+    }
+    const giveUp = setTimeout(() => finish(false), giveUpMs)
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8')
+    })
+    socket.on('close', () => finish(true))
+    socket.on('error', () => undefined)
+    socket.on('connect', () => {
+      socket.write(head)
+      timer = setInterval(() => {
+        if (sent < trickle.length && socket.writable) socket.write(trickle[sent++] as string)
+      }, everyMs)
+    })
+  })
 }

@@ -1,7 +1,15 @@
 import { type RedisServer, rawCommand, startRedis } from '@hotpath/test-redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { aclRules, DEFAULT_DENY_LIST } from '../src/index'
-import { call, command, READ_ONLY_TOKEN, restServer, startCanary } from './fixtures'
+import { aclRules, createRestServer, DEFAULT_DENY_LIST } from '../src/index'
+import {
+  call,
+  command,
+  READ_ONLY_TOKEN,
+  restServer,
+  slowClient,
+  startCanary,
+  TOKEN,
+} from './fixtures'
 
 /**
  * A hostile client against the REST server, while a canary client keeps asking PING: each
@@ -351,5 +359,89 @@ describe('the memory backend enforces the same inside its script host', () => {
     expect(
       (await command(server.url, ['EVAL_RO', "return redis.call('GET', 'k')", '0'], ro)).json,
     ).toEqual({ result: 'v' })
+  })
+})
+
+describe('deep nesting and slow bodies', () => {
+  it('refuses a 10 MB body of nested arrays with 400 at once, while the canary keeps its answers', async () => {
+    await using server = await restServer()
+    const half = (10 * 1024 * 1024) / 2 - 1
+    const nested = `${'['.repeat(half)}${']'.repeat(half)}`
+    const canary = startCanary(server.url)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    for (const path of ['/', '/pipeline', '/multi-exec']) {
+      const reply = await call(server.url, path, { body: nested })
+      expect(reply.status).toBe(400)
+      expect(reply.json).toMatchObject({ code: 'E_LIMIT_EXCEEDED' })
+    }
+    const health = await canary.stop()
+    expect(health.failures).toBe(0)
+    expect(health.answers).toBeGreaterThan(0)
+    expect(health.slowestMs).toBeLessThan(CANARY_BOUND_MS)
+  })
+
+  it('the fetch handler refuses nested bodies and slow bodies too', async () => {
+    const rest = createRestServer({ redis: 'memory://', token: TOKEN, bodyTimeoutMs: 200 })
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    const nested = await rest.fetch(
+      new Request('http://x/pipeline', { method: 'POST', headers: auth, body: '[[["PING"]]]' }),
+    )
+    expect(nested.status).toBe(400)
+    expect(await nested.json()).toEqual({
+      error: 'ERR the body nests deeper than 2 levels',
+      code: 'E_LIMIT_EXCEEDED',
+    })
+    const slow = await rest.fetch(
+      new Request('http://x/', {
+        method: 'POST',
+        headers: auth,
+        // A body that never ends.
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('["PI'))
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(slow.status).toBe(408)
+    expect(await slow.json()).toMatchObject({ code: 'E_LIMIT_EXCEEDED' })
+    const ok = await rest.fetch(
+      new Request('http://x/', { method: 'POST', headers: auth, body: '["ECHO","[[[x]]]"]' }),
+    )
+    expect(await ok.json()).toEqual({ result: '[[[x]]]' })
+    await rest.close()
+  })
+
+  it('cuts off a body that trickles in past bodyTimeoutMs with 408, while the canary keeps its answers', async () => {
+    await using server = await restServer({ bodyTimeoutMs: 1_000 })
+    const canary = startCanary(server.url)
+    const body = JSON.stringify(['SET', 'hostile:slow', 'x'.repeat(200)])
+    const head = `POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body.length}\r\n\r\n`
+    const slow = await slowClient(server.url, head, body, 100, 8_000)
+    expect(slow.ended).toBe(true)
+    expect(slow.reply).toMatch(/^HTTP\/1\.1 408 /)
+    expect(slow.reply).toContain('"code":"E_LIMIT_EXCEEDED"')
+    expect(slow.afterMs).toBeLessThan(4_000)
+    const health = await canary.stop()
+    expect(health.failures).toBe(0)
+    expect(health.slowestMs).toBeLessThan(CANARY_BOUND_MS)
+  })
+
+  it('cuts off headers that trickle in', async () => {
+    await using server = await restServer({ bodyTimeoutMs: 1_000 })
+    const canary = startCanary(server.url)
+    const slow = await slowClient(
+      server.url,
+      'GET /ping HTTP/1.1\r\n',
+      `X-Slow: ${'a'.repeat(200)}`,
+      100,
+      8_000,
+    )
+    expect(slow.ended).toBe(true)
+    expect(slow.afterMs).toBeLessThan(5_000)
+    const health = await canary.stop()
+    expect(health.failures).toBe(0)
+    expect(health.slowestMs).toBeLessThan(CANARY_BOUND_MS)
   })
 })
