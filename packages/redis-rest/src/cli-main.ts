@@ -26,6 +26,7 @@ Options (environment variable in brackets):
   --max-body-bytes <n>       [HOTPATH_REST_MAX_BODY_BYTES] (default 10485760)
   --max-pipeline-length <n>  [HOTPATH_REST_MAX_PIPELINE_LENGTH] (default 1000)
   --max-args <n>             most words in one command [HOTPATH_REST_MAX_ARGS] (default 10000)
+  --max-pipeline-args <n>    most words in one pipeline [HOTPATH_REST_MAX_PIPELINE_ARGS] (default 100000)
   --body-timeout-ms <n>      longest a request body may take [HOTPATH_REST_BODY_TIMEOUT_MS] (default 10000)
   --pool-size <n>            connections to Redis [HOTPATH_REST_POOL_SIZE] (default 4)
   --request-timeout-ms <n>   [HOTPATH_REST_REQUEST_TIMEOUT_MS] (default 10000)
@@ -71,6 +72,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'max-pipeline-length': { type: 'string' },
         'max-args': { type: 'string' },
         'body-timeout-ms': { type: 'string' },
+        'max-pipeline-args': { type: 'string' },
         'pool-size': { type: 'string' },
         'request-timeout-ms': { type: 'string' },
         'log-level': { type: 'string' },
@@ -120,6 +122,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       flag('max-pipeline-length', 'HOTPATH_REST_MAX_PIPELINE_LENGTH'),
     ),
     maxArgs: integer('--max-args', flag('max-args', 'HOTPATH_REST_MAX_ARGS')),
+    maxPipelineArgs: integer(
+      '--max-pipeline-args',
+      flag('max-pipeline-args', 'HOTPATH_REST_MAX_PIPELINE_ARGS'),
+    ),
     bodyTimeoutMs: integer(
       '--body-timeout-ms',
       flag('body-timeout-ms', 'HOTPATH_REST_BODY_TIMEOUT_MS'),

@@ -55,6 +55,14 @@ export type RestServerOptions = {
   /** Largest request body in bytes; larger bodies get 413. @default 10_485_760 (10 MiB) */
   maxBodyBytes?: number
   /**
+   * Most words in one `/pipeline` or `/multi-exec` request, all its commands together; more
+   * get 400 `E_LIMIT_EXCEEDED`, refused while the body arrives. Bounds one request's work:
+   * each word costs about a microsecond from parse to reply, and Redis runs the whole
+   * pipeline while other clients wait.
+   * @default 100_000
+   */
+  maxPipelineArgs?: number
+  /**
    * Longest a request body may take to arrive: a slower client gets 408
    * (`E_LIMIT_EXCEEDED`) and its connection is closed. On the Node server it also bounds the
    * headers.
@@ -93,6 +101,7 @@ const DEFAULTS = {
   maxPipelineLength: 1000,
   bodyTimeoutMs: 10_000,
   maxArgs: 10_000,
+  maxPipelineArgs: 100_000,
   poolSize: 4,
   requestTimeoutMs: 10_000,
   drainTimeoutMs: 10_000,
@@ -139,6 +148,7 @@ export function resolveOptions(options: RestServerOptions): ResolvedOptions {
   positiveInteger('maxBodyBytes', resolved.maxBodyBytes)
   positiveInteger('maxPipelineLength', resolved.maxPipelineLength)
   positiveInteger('maxArgs', resolved.maxArgs)
+  positiveInteger('maxPipelineArgs', resolved.maxPipelineArgs)
   positiveInteger('bodyTimeoutMs', resolved.bodyTimeoutMs)
   positiveInteger('poolSize', resolved.poolSize)
   positiveInteger('requestTimeoutMs', resolved.requestTimeoutMs)

@@ -1,6 +1,6 @@
 import { createAuthenticator, type Role, tokenOf } from './auth'
 import type { Backend, Outcome, ParsedCommand } from './backend'
-import { type BodyLimits, nestingGuard, tooLarge, tooSlow } from './body'
+import { type BodyLimits, jsonGuard, tooLarge, tooSlow } from './body'
 import {
   type Arg,
   createCommandPolicy,
@@ -76,14 +76,24 @@ function isArgument(value: unknown): value is string | number | boolean {
   return type === 'string' || (type === 'number' && Number.isFinite(value)) || type === 'boolean'
 }
 
+function tooManyArgs(maxArgs: number): Rejection {
+  return new Rejection(
+    400,
+    `ERR more than ${maxArgs} arguments in one command`,
+    errors.E_LIMIT_EXCEEDED,
+  )
+}
+
+function tooManyPipelineArgs(maxPipelineArgs: number): Rejection {
+  return new Rejection(
+    400,
+    `ERR more than ${maxPipelineArgs} arguments in one request`,
+    errors.E_LIMIT_EXCEEDED,
+  )
+}
+
 function checkArgCount(count: number, maxArgs: number): void {
-  if (count > maxArgs) {
-    throw new Rejection(
-      400,
-      `ERR ${count} arguments exceed the limit of ${maxArgs} per command`,
-      errors.E_LIMIT_EXCEEDED,
-    )
-  }
+  if (count > maxArgs) throw tooManyArgs(maxArgs)
 }
 
 function toCommand(value: unknown, maxArgs: number): ParsedCommand {
@@ -221,10 +231,25 @@ export function createRestCore(options: RestServerOptions): RestCore {
     scriptLoadReplySha(command.name, command.args) ?? reply
 
   /**
-   * `maxDepth` for JSON bodies: a pipeline nests two levels, a command one (its second level
-   * is let through, to be refused as a non-scalar argument with the usual message).
+   * JSON bodies are bounded as they arrive: a pipeline nests two levels, a command one (its
+   * second level is let through, to be refused as a non-scalar argument with the usual
+   * message), and their words are counted against `maxArgs` or `maxPipelineArgs`.
    */
-  const readBody = (call: Call, maxDepth?: number): Promise<Buffer> => {
+  const commandGuard = () =>
+    jsonGuard({
+      maxDepth: 2,
+      wordDepth: 1,
+      maxWords: config.maxArgs,
+      tooManyWords: () => tooManyArgs(config.maxArgs),
+    })
+  const pipelineGuard = () =>
+    jsonGuard({
+      maxDepth: 2,
+      wordDepth: 2,
+      maxWords: config.maxPipelineArgs,
+      tooManyWords: () => tooManyPipelineArgs(config.maxPipelineArgs),
+    })
+  const readBody = (call: Call, guard?: () => (chunk: Uint8Array) => void): Promise<Buffer> => {
     const declared = call.header('content-length')
     if (declared !== undefined && Number(declared) > config.maxBodyBytes) {
       throw tooLarge(config.maxBodyBytes)
@@ -232,7 +257,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
     return call.body({
       maxBytes: config.maxBodyBytes,
       timeoutMs: config.bodyTimeoutMs,
-      ...(maxDepth === undefined ? {} : { inspect: nestingGuard(maxDepth) }),
+      ...(guard === undefined ? {} : { inspect: guard() }),
     })
   }
 
@@ -277,7 +302,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
   }
 
   const batch = async (call: Call, transaction: boolean): Promise<OutgoingReply> => {
-    const body = parseJson(await readBody(call, 2))
+    const body = parseJson(await readBody(call, pipelineGuard))
     if (!Array.isArray(body) || body.length === 0) {
       throw new Rejection(400, 'ERR the body must be a non-empty JSON array of commands')
     }
@@ -288,6 +313,9 @@ export function createRestCore(options: RestServerOptions): RestCore {
       )
     }
     const commands = body.map((value) => toCommand(value, config.maxArgs))
+    let words = 0
+    for (const command of commands) words += command.args.length + 1
+    if (words > config.maxPipelineArgs) throw tooManyPipelineArgs(config.maxPipelineArgs)
     call.label = summary(commands)
     const base64 = isBase64(call)
     return run(commands, call.role, async (ready) => {
@@ -399,7 +427,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
     const { path } = call
     const writes = call.method === 'POST' || call.method === 'PUT'
     if (path === '/' && writes) {
-      return single(call, toCommand(parseJson(await readBody(call, 2)), config.maxArgs))
+      return single(call, toCommand(parseJson(await readBody(call, commandGuard)), config.maxArgs))
     }
     if (path === '/pipeline' || path === '/multi-exec') {
       if (writes) return batch(call, path === '/multi-exec')
