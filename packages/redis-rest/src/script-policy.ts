@@ -15,7 +15,8 @@ function luaSet(names: readonly string[]): string {
  * `redis.pcall` of a denied command, or of anything but a read for a read-only token, are
  * refused. Both go through the mock's global `call`, so that is what gets wrapped; the
  * unchecked one stays in a local of this block. The mock also opens libraries Redis does
- * not (`js` reaches the host process, `os`, `io`, `require`): they are removed.
+ * not (`js` reaches the host process, `debug` the unchecked `call`, `os`, `io`, `require`):
+ * they are removed.
  */
 export function scriptPolicyPrelude(
   denyList: readonly string[],
@@ -42,7 +43,8 @@ export function scriptPolicyPrelude(
     'end',
     'return raw(returnError, name, first, ...)',
     'end',
-    'js, package, require, io, os, dofile, loadfile = nil, nil, nil, nil, nil, nil, nil',
+    // debug.getupvalue would hand a script the unchecked `call`; Redis 7 has no debug either.
+    'js, package, require, io, os, debug, dofile, loadfile = nil, nil, nil, nil, nil, nil, nil, nil',
     'end ',
   ].join(' ')
 }

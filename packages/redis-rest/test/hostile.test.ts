@@ -367,10 +367,12 @@ describe('the memory backend enforces the same inside its script host', () => {
       '0',
     ])
     expect((pcall.json as { result: string }).result).toMatch(SCRIPT_REFUSED)
-    // fengari's `js` library would reach the server process (js.global.process.exit).
-    expect((await command(server.url, ['EVAL', 'return type(js)', '0'])).json).toEqual({
-      result: 'nil',
-    })
+    // fengari's `js` library would reach the server process (js.global.process.exit), and
+    // `debug.getupvalue` the unchecked `call`.
+    for (const library of ['js', 'debug', 'os', 'io', 'require']) {
+      const reply = await command(server.url, ['EVAL', `return type(${library})`, '0'])
+      expect(reply.json, library).toEqual({ result: 'nil' })
+    }
     const ro = { token: READ_ONLY_TOKEN }
     const write = await command(
       server.url,
