@@ -146,6 +146,7 @@ describe('script bypasses of the deny list (Redis ACL users)', () => {
   it('EVAL, EVALSHA and FCALL of FLUSHALL are refused by Redis, and the data stays', async () => {
     await using server = await restServer({ redis: redis.url })
     await seed(redis.port)
+    const canary = startCanary(server.url)
     const evaluated = await command(server.url, ['EVAL', FLUSH_SCRIPT, '0'])
     expect(evaluated.status).toBe(400)
     expect((evaluated.json as { error: string }).error).toMatch(SCRIPT_REFUSED)
@@ -166,6 +167,9 @@ describe('script bypasses of the deny list (Redis ACL users)', () => {
     const slept = await command(server.url, ['EVAL', "return redis.call('DEBUG', 'SLEEP', 2)", '0'])
     expect(slept.status).toBe(400)
     expect(await survived(redis.port)).toBe(true)
+    const health = await canary.stop()
+    expect(health.failures).toBe(0)
+    expect(health.slowestMs).toBeLessThan(CANARY_BOUND_MS)
     // Scripts that stay within the policy still run.
     expect(
       (
@@ -245,6 +249,20 @@ describe('script bypasses of the deny list (Redis ACL users)', () => {
     }
     expect((await command(server.url, ['EVAL', FLUSH_SCRIPT, '0'], ro)).status).toBe(403)
     expect((await command(server.url, ['FCALL', 'wipe', '0'], ro)).status).toBe(403)
+    // Its pipelines and transactions run on the read-only user too.
+    for (const path of ['/pipeline', '/multi-exec']) {
+      const batch = await call(server.url, path, {
+        ...ro,
+        body: JSON.stringify([
+          ['GET', 'hostile:canary-key'],
+          ['EVAL_RO', "return redis.call('DEL', KEYS[1])", '1', 'hostile:canary-key'],
+        ]),
+      })
+      expect(batch.status, path).toBe(200)
+      const [read, wipe] = batch.json as { result?: string; error?: string }[]
+      expect(read).toEqual({ result: 'still here' })
+      expect(wipe?.error).toMatch(SCRIPT_REFUSED)
+    }
     expect(await survived(redis.port)).toBe(true)
   })
 
