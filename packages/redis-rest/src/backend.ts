@@ -1,3 +1,5 @@
+import type { AclEnforcement } from './acl'
+import type { Role } from './auth'
 import type { Arg } from './commands'
 
 /** One command as the backend receives it: the upper-cased name and its arguments. */
@@ -25,11 +27,16 @@ export interface SubscriberConnection {
  */
 export interface Backend {
   readonly kind: 'redis' | 'cluster' | 'memory'
-  command(command: ParsedCommand): Promise<unknown>
+  /** For which tokens Redis (or the memory host) limits what scripts call. */
+  acl(): Promise<AclEnforcement>
+  /** Resolves once connections are set up (ACL users included); rejects if they cannot be. */
+  ready(): Promise<void>
+  /** Runs as the role's user, so Redis refuses what that token may not run, in scripts too. */
+  command(command: ParsedCommand, role: Role): Promise<unknown>
   /** In order, not atomic; one outcome per command. */
-  pipeline(commands: readonly ParsedCommand[]): Promise<Outcome[]>
+  pipeline(commands: readonly ParsedCommand[], role: Role): Promise<Outcome[]>
   /** MULTI/EXEC; rejects with `CommandError` (EXECABORT) when Redis discards it. */
-  transaction(commands: readonly ParsedCommand[]): Promise<Outcome[]>
+  transaction(commands: readonly ParsedCommand[], role: Role): Promise<Outcome[]>
   createSubscriber(): Promise<SubscriberConnection>
   close(): Promise<void>
 }

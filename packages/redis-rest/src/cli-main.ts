@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import type { AclMode } from './acl'
 import { DEFAULT_DENY_LIST } from './commands'
 import { errors, RestServerError } from './errors'
 import { type RunningRestServer, type StartRestServerOptions, startRestServer } from './node'
@@ -16,8 +17,17 @@ Options (environment variable in brackets):
   --port <port>              [HOTPATH_REST_PORT, PORT] (default 8079)
   --host <host>              [HOTPATH_REST_HOST] (default 127.0.0.1)
   --deny <list>              comma-separated deny list, replaces the default [HOTPATH_REST_DENY]
+  --acl <mode>               auto | require | off: Redis ACL users enforce the deny list and
+                             the read-only token, scripts included [HOTPATH_REST_ACL] (default auto)
+  --acl-user <name>          a read-write ACL user you provisioned, instead of auto
+                             [HOTPATH_REST_ACL_USER; password in HOTPATH_REST_ACL_PASSWORD]
+  --acl-read-only-user <name> its read-only counterpart [HOTPATH_REST_ACL_READ_ONLY_USER;
+                             password in HOTPATH_REST_ACL_READ_ONLY_PASSWORD]
   --max-body-bytes <n>       [HOTPATH_REST_MAX_BODY_BYTES] (default 10485760)
   --max-pipeline-length <n>  [HOTPATH_REST_MAX_PIPELINE_LENGTH] (default 1000)
+  --max-args <n>             most words in one command [HOTPATH_REST_MAX_ARGS] (default 10000)
+  --max-pipeline-args <n>    most words in one pipeline [HOTPATH_REST_MAX_PIPELINE_ARGS] (default 100000)
+  --body-timeout-ms <n>      longest a request body may take [HOTPATH_REST_BODY_TIMEOUT_MS] (default 10000)
   --pool-size <n>            connections to Redis [HOTPATH_REST_POOL_SIZE] (default 4)
   --request-timeout-ms <n>   [HOTPATH_REST_REQUEST_TIMEOUT_MS] (default 10000)
   --log-level <level>        debug | info | warn | error | silent [HOTPATH_REST_LOG_LEVEL] (default info)
@@ -55,8 +65,14 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         port: { type: 'string' },
         host: { type: 'string' },
         deny: { type: 'string' },
+        acl: { type: 'string' },
+        'acl-user': { type: 'string' },
+        'acl-read-only-user': { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'max-pipeline-length': { type: 'string' },
+        'max-args': { type: 'string' },
+        'body-timeout-ms': { type: 'string' },
+        'max-pipeline-args': { type: 'string' },
         'pool-size': { type: 'string' },
         'request-timeout-ms': { type: 'string' },
         'log-level': { type: 'string' },
@@ -93,6 +109,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
             .map((entry) => entry.trim())
             .filter(Boolean),
   }
+  options.acl = aclOf(flag, env)
   const readOnlyToken = flag('read-only-token', 'HOTPATH_REST_READ_ONLY_TOKEN')
   if (readOnlyToken) options.readOnlyToken = readOnlyToken
   const limits = {
@@ -104,6 +121,15 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       '--max-pipeline-length',
       flag('max-pipeline-length', 'HOTPATH_REST_MAX_PIPELINE_LENGTH'),
     ),
+    maxArgs: integer('--max-args', flag('max-args', 'HOTPATH_REST_MAX_ARGS')),
+    maxPipelineArgs: integer(
+      '--max-pipeline-args',
+      flag('max-pipeline-args', 'HOTPATH_REST_MAX_PIPELINE_ARGS'),
+    ),
+    bodyTimeoutMs: integer(
+      '--body-timeout-ms',
+      flag('body-timeout-ms', 'HOTPATH_REST_BODY_TIMEOUT_MS'),
+    ),
     poolSize: integer('--pool-size', flag('pool-size', 'HOTPATH_REST_POOL_SIZE')),
     requestTimeoutMs: integer(
       '--request-timeout-ms',
@@ -114,6 +140,31 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     if (value !== undefined) Object.assign(options, { [name]: value })
   }
   return { options, logLevel }
+}
+
+/** `--acl` and the provisioned users; passwords only from the environment. */
+function aclOf(
+  flag: (name: string, ...vars: string[]) => string | undefined,
+  env: NodeJS.ProcessEnv,
+): AclMode {
+  const user = flag('acl-user', 'HOTPATH_REST_ACL_USER')
+  const readOnlyUser = flag('acl-read-only-user', 'HOTPATH_REST_ACL_READ_ONLY_USER')
+  const mode = flag('acl', 'HOTPATH_REST_ACL')
+  if (user === undefined) {
+    if (readOnlyUser !== undefined) invalid('--acl-read-only-user needs --acl-user')
+    if (mode === undefined) return 'auto'
+    if (mode !== 'auto' && mode !== 'require' && mode !== 'off') {
+      invalid('--acl must be one of auto, require, off')
+    }
+    return mode
+  }
+  if (mode !== undefined) invalid('--acl and --acl-user exclude each other')
+  const readWrite = { username: user, password: env.HOTPATH_REST_ACL_PASSWORD ?? '' }
+  if (readOnlyUser === undefined) return { readWrite }
+  return {
+    readWrite,
+    readOnly: { username: readOnlyUser, password: env.HOTPATH_REST_ACL_READ_ONLY_PASSWORD ?? '' },
+  }
 }
 
 /** Log lines on a stream, filtered by level. */

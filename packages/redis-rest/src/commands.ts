@@ -2,23 +2,53 @@
 export type Arg = string | Buffer
 
 /**
- * Denied by default: commands that wipe or reconfigure the server, leak other clients'
- * traffic, or block a pooled connection while they wait. An entry is a command name
- * (`FLUSHALL`) or a name and a subcommand or option (`CLIENT KILL`, `XREAD BLOCK`).
+ * Denied by default: commands that wipe or reconfigure the server, stall or spy on other
+ * clients, or block a pooled connection while they wait. An entry is a command name
+ * (`FLUSHALL`) or a name and a subcommand or option (`CLIENT KILL`, `XREAD BLOCK`). Redis
+ * refuses the same to the server's ACL user, so a script cannot run them either.
  */
 export const DEFAULT_DENY_LIST: readonly string[] = [
   'FLUSHALL',
   'FLUSHDB',
+  // empties the database it swaps with an empty one
+  'SWAPDB',
   'CONFIG',
   'DEBUG',
   'SHUTDOWN',
   'MONITOR',
   'REPLICAOF',
   'SLAVEOF',
+  'FAILOVER',
   'MODULE',
   'ACL',
+  'SAVE',
+  'BGSAVE',
+  'BGREWRITEAOF',
+  // other clients' commands, keys and values
+  'SLOWLOG',
+  'CLIENT LIST',
   'CLIENT KILL',
+  // stalls every client
+  'CLIENT PAUSE',
+  'CLIENT UNPAUSE',
+  'CLIENT UNBLOCK',
+  'CLIENT NO-EVICT',
   'MIGRATE',
+  // cluster topology changes (the slot map that clients read stays allowed)
+  'CLUSTER ADDSLOTS',
+  'CLUSTER ADDSLOTSRANGE',
+  'CLUSTER DELSLOTS',
+  'CLUSTER DELSLOTSRANGE',
+  'CLUSTER FLUSHSLOTS',
+  'CLUSTER SETSLOT',
+  'CLUSTER MEET',
+  'CLUSTER FORGET',
+  'CLUSTER REPLICATE',
+  'CLUSTER FAILOVER',
+  'CLUSTER RESET',
+  'CLUSTER SAVECONFIG',
+  'CLUSTER BUMPEPOCH',
+  'CLUSTER SET-CONFIG-EPOCH',
   // Blocking commands pin a pooled connection for as long as they wait.
   'BLPOP',
   'BRPOP',
@@ -64,7 +94,7 @@ const CONNECTION_STATE = new Set([
  * What a read-only token may run: an allow list, so a command this table does not know
  * counts as a write. SCAN and KEYS stay out, as with Upstash's read-only tokens.
  */
-const READ_ONLY = new Set([
+export const READ_ONLY_COMMANDS: readonly string[] = [
   // strings and bits
   'GET',
   'GETRANGE',
@@ -161,10 +191,19 @@ const READ_ONLY = new Set([
   'ECHO',
   'PING',
   'TIME',
-])
+]
+const READ_ONLY = new Set(READ_ONLY_COMMANDS)
 
 /** Read-only subcommands of otherwise mixed commands. */
-const READ_ONLY_SUBCOMMANDS = new Set(['SCRIPT EXISTS'])
+export const READ_ONLY_SUBCOMMANDS: readonly string[] = ['SCRIPT EXISTS']
+const READ_ONLY_SUBCOMMAND_SET = new Set(READ_ONLY_SUBCOMMANDS)
+
+/** Commands whose script may call others: Redis ACL, not this server, limits what it calls. */
+const SCRIPT_COMMANDS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO'])
+
+export function isScriptCommand(name: string): boolean {
+  return SCRIPT_COMMANDS.has(name)
+}
 
 function argText(arg: Arg | undefined): string {
   if (arg === undefined) return ''
@@ -221,5 +260,5 @@ export function isConnectionStateCommand(name: string, args: readonly Arg[]): bo
 
 export function isReadOnlyCommand(name: string, args: readonly Arg[]): boolean {
   if (READ_ONLY.has(name)) return true
-  return READ_ONLY_SUBCOMMANDS.has(`${name} ${argText(args[0])}`)
+  return READ_ONLY_SUBCOMMAND_SET.has(`${name} ${argText(args[0])}`)
 }

@@ -8,8 +8,19 @@ export const errors = {
   E_BACKEND_UNAVAILABLE: 'E_BACKEND_UNAVAILABLE',
   /** Redis did not answer within `requestTimeoutMs` (HTTP 504). */
   E_TIMEOUT: 'E_TIMEOUT',
+  /**
+   * `acl: 'require'` and Redis would not create the ACL users (Redis < 6, or the server's
+   * Redis user may not run ACL SETUSER): `startRestServer` rejects, requests get 503.
+   */
+  E_ACL_UNAVAILABLE: 'E_ACL_UNAVAILABLE',
   /** The server is shutting down and refuses new requests (HTTP 503). */
   E_CLOSED: 'E_CLOSED',
+  /**
+   * A request passed a bound: more arguments than `maxArgs`, JSON nested deeper than
+   * `maxDepth` (HTTP 400), or a body slower than `bodyTimeoutMs` (HTTP 408). The reply body
+   * carries it as `code`.
+   */
+  E_LIMIT_EXCEEDED: 'E_LIMIT_EXCEEDED',
 } as const
 
 export type RestErrorCode = (typeof errors)[keyof typeof errors]

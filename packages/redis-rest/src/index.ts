@@ -1,3 +1,5 @@
+export type { AclEnforcement, AclMode, AclUser } from './acl'
+export { aclRules } from './acl'
 export { DEFAULT_DENY_LIST } from './commands'
 export type { RestErrorCode } from './errors'
 export { errors, RestServerError } from './errors'

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { Command, RedisClient } from '@hotpath/redis'
 import type { MemoryRedisOptions } from '@hotpath/redis/memory'
+import { readOnlyAllowList } from './acl'
+import type { Role } from './auth'
 import type { Backend, Outcome, ParsedCommand, SubscriberConnection } from './backend'
 import type { Arg } from './commands'
 import { CommandError, errors, RestServerError } from './errors'
+import { refusalOf, scriptPolicyPrelude } from './script-policy'
 import { sha1, stripShebang } from './scripts'
 
 type Mock = NonNullable<MemoryRedisOptions['instance']>
@@ -35,7 +38,10 @@ function toBackendError(error: unknown): Error {
  * single-threaded Redis. Scripts are kept here: the client's SHA is of the source it sent,
  * while the emulated Lua must not see a `#!lua` line.
  */
-export async function createMemoryBackend(requestTimeoutMs: number): Promise<Backend> {
+export async function createMemoryBackend(
+  requestTimeoutMs: number,
+  denyList: readonly string[],
+): Promise<Backend> {
   let client: RedisClient
   let mock: Mock
   try {
@@ -73,16 +79,26 @@ export async function createMemoryBackend(requestTimeoutMs: number): Promise<Bac
   const send = (name: string, args: Arg[]) =>
     client.call([name, ...args.map(text)] as unknown as Command)
 
-  const evalSource = (source: string, rest: Arg[]) => send('EVAL', [stripShebang(source), ...rest])
+  const preludes = {
+    'read-write': scriptPolicyPrelude(denyList, undefined),
+    'read-only': scriptPolicyPrelude(denyList, readOnlyAllowList()),
+  }
+  const evalSource = async (source: string, rest: Arg[], role: Role) => {
+    try {
+      return await send('EVAL', [preludes[role] + stripShebang(source), ...rest])
+    } catch (error) {
+      throw refusalOf(error) ?? error
+    }
+  }
 
-  const run = async ({ name, args }: ParsedCommand): Promise<unknown> => {
+  const run = async ({ name, args }: ParsedCommand, role: Role): Promise<unknown> => {
     if (closed) throw new RestServerError(errors.E_BACKEND_UNAVAILABLE, 'ERR redis is unavailable')
     switch (name) {
       case 'EVAL':
       case 'EVAL_RO': {
         const source = text(args[0])
         scripts.set(sha1(source), source)
-        return evalSource(source, args.slice(1))
+        return evalSource(source, args.slice(1), role)
       }
       case 'EVALSHA':
       case 'EVALSHA_RO': {
@@ -90,7 +106,7 @@ export async function createMemoryBackend(requestTimeoutMs: number): Promise<Bac
         if (source === undefined) {
           throw new CommandError('NOSCRIPT No matching script. Please use EVAL.')
         }
-        return evalSource(source, args.slice(1))
+        return evalSource(source, args.slice(1), role)
       }
       case 'SCRIPT': {
         const sub = text(args[0]).toUpperCase()
@@ -112,19 +128,19 @@ export async function createMemoryBackend(requestTimeoutMs: number): Promise<Bac
     }
   }
 
-  const guarded = async (command: ParsedCommand): Promise<unknown> => {
+  const guarded = async (command: ParsedCommand, role: Role): Promise<unknown> => {
     try {
-      return await run(command)
+      return await run(command, role)
     } catch (error) {
       throw toBackendError(error)
     }
   }
 
-  const many = async (commands: readonly ParsedCommand[]): Promise<Outcome[]> => {
+  const many = async (commands: readonly ParsedCommand[], role: Role): Promise<Outcome[]> => {
     const outcomes: Outcome[] = []
     for (const command of commands) {
       try {
-        outcomes.push({ ok: true, value: await guarded(command) })
+        outcomes.push({ ok: true, value: await guarded(command, role) })
       } catch (error) {
         if (!(error instanceof CommandError)) throw error
         outcomes.push({ ok: false, error: error.message })
@@ -135,9 +151,12 @@ export async function createMemoryBackend(requestTimeoutMs: number): Promise<Bac
 
   return {
     kind: 'memory',
-    command: (command) => serial(() => guarded(command)),
-    pipeline: (commands) => serial(() => many(commands)),
-    transaction: (commands) => serial(() => many(commands)),
+    // The script host below refuses what the token may not run, as Redis ACL would.
+    acl: async () => ({ readWrite: true, readOnly: true }),
+    ready: async () => undefined,
+    command: (command, role) => serial(() => guarded(command, role)),
+    pipeline: (commands, role) => serial(() => many(commands, role)),
+    transaction: (commands, role) => serial(() => many(commands, role)),
     async createSubscriber(): Promise<SubscriberConnection> {
       // The driver's subscribe() has no patterns; a duplicate of the same mock shares its
       // pub/sub and has both.

@@ -1,16 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
+import { type BodyLimits, tooLarge, tooSlow } from './body'
 import { errors, RestServerError } from './errors'
-import type { RestServerOptions } from './options'
-import {
-  createRestCore,
-  type IncomingCall,
-  Rejection,
-  type RestCore,
-  serveFetch,
-  tooLarge,
-} from './server'
+import { type RestServerOptions, resolveOptions } from './options'
+import { Rejection } from './rejection'
+import { createRestCore, type IncomingCall, type RestCore, serveFetch } from './server'
 
 export type StartRestServerOptions = RestServerOptions & {
   /** Port to listen on; 0 picks a free one. @default 8079 */
@@ -36,7 +31,26 @@ export type RunningRestServer = {
 export async function startRestServer(options: StartRestServerOptions): Promise<RunningRestServer> {
   const { port = 8079, host = '127.0.0.1', ...restOptions } = options
   const rest = createRestCore(restOptions)
-  const server = createServer(nodeListener(rest))
+  if (restOptions.acl === 'require') {
+    // The operator asked for Redis-enforced policy: no listening socket without it.
+    try {
+      await rest.ready()
+    } catch (error) {
+      await rest.close()
+      throw error
+    }
+  }
+  const { bodyTimeoutMs } = resolveOptions(restOptions)
+  const server = createServer(
+    {
+      // Slow headers are Node's to cut off (with its own 408); a slow body is ours (with a
+      // JSON 408), so Node's whole-request bound stays behind the body timeout.
+      headersTimeout: bodyTimeoutMs,
+      requestTimeout: bodyTimeoutMs * 2,
+      connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs),
+    },
+    nodeListener(rest),
+  )
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -93,10 +107,16 @@ function nodeListener(core: RestCore) {
         const value = req.headers[name]
         return Array.isArray(value) ? value.join(', ') : value
       },
-      body: (limit) => readNodeBody(req, limit),
+      body: (limits) => readNodeBody(req, limits),
     }
     core.handle(call).then(
       (reply) => {
+        if (reply.status === 408) {
+          // The rest of a slow body is not worth waiting for: answer, then drop the socket.
+          res.writeHead(reply.status, { ...reply.headers, connection: 'close' })
+          res.end(reply.body, () => req.socket.destroy())
+          return
+        }
         res.writeHead(reply.status, reply.headers)
         res.end(reply.body)
       },
@@ -117,27 +137,43 @@ function splitUrl(url: string): { path: string; search: string } {
   return q < 0 ? { path: url, search: '' } : { path: url.slice(0, q), search: url.slice(q) }
 }
 
-/** The body of a node request, refused (413) as soon as it passes `limit` bytes. */
-function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The body of a node request, refused as soon as it passes a limit. */
+function readNodeBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    const stop = (rejection: Rejection, drain: boolean) => {
+      clearTimeout(timer)
+      req.off('data', onData)
+      // A body over the size limit is drained (the 413 reaches the client); a slow one is not.
+      if (drain) req.resume()
+      else req.pause()
+      reject(rejection)
+    }
+    const timer = setTimeout(() => stop(tooSlow(limits.timeoutMs), false), limits.timeoutMs)
     const onData = (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) {
-        req.off('data', onData)
-        req.resume()
-        reject(tooLarge(limit))
-        return
+      if (size > limits.maxBytes) return stop(tooLarge(limits.maxBytes), true)
+      try {
+        limits.inspect?.(chunk)
+      } catch (error) {
+        return stop(error instanceof Rejection ? error : new Rejection(400, 'ERR bad body'), true)
       }
       chunks.push(chunk)
     }
     req.on('data', onData)
-    req.once('end', () =>
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
-    )
-    req.once('error', reject)
+    req.once('end', () => {
+      clearTimeout(timer)
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks))
+    })
+    req.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
     // the client went away mid-body; nobody reads this answer, but it is not a server fault
-    req.once('aborted', () => reject(new Rejection(400, 'ERR the request body was cut short')))
+    req.once('aborted', () => {
+      clearTimeout(timer)
+      reject(new Rejection(400, 'ERR the request body was cut short'))
+    })
   })
 }

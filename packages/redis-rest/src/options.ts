@@ -1,3 +1,4 @@
+import type { AclMode } from './acl'
 import { DEFAULT_DENY_LIST } from './commands'
 import { errors, RestServerError } from './errors'
 
@@ -38,10 +39,45 @@ export type RestServerOptions = {
    * @default DEFAULT_DENY_LIST
    */
   denyList?: readonly string[]
+  /**
+   * How Redis itself enforces the deny list and the read-only token, so that a script's
+   * `redis.call` is refused what its request may not run (Redis 6+ ACL users):
+   * - `'auto'`: at start the server creates two users (`ACL SETUSER`, as the user of the
+   *   `redis` URL) with passwords derived from `token`, and connects as them; if Redis
+   *   refuses (Redis < 6, no permission) it logs a warning and checks in code only.
+   * - `'require'`: as `'auto'`, but a refusal is an error (`E_ACL_UNAVAILABLE`).
+   * - `'off'`: code checks only; read-only tokens may then not run scripts.
+   * - `{ readWrite, readOnly? }`: users you provisioned (`aclRules()` gives their rules).
+   * `memory://` enforces the same in its script host whatever this says.
+   * @default 'auto'
+   */
+  acl?: AclMode
   /** Largest request body in bytes; larger bodies get 413. @default 10_485_760 (10 MiB) */
   maxBodyBytes?: number
+  /**
+   * Most words in one `/pipeline` or `/multi-exec` request, all its commands together; more
+   * get 400 `E_LIMIT_EXCEEDED`, refused while the body arrives. Bounds one request's work:
+   * each word costs about a microsecond from parse to reply, and Redis runs the whole
+   * pipeline while other clients wait.
+   * @default 100_000
+   */
+  maxPipelineArgs?: number
+  /**
+   * Longest a request body may take to arrive: a slower client gets 408
+   * (`E_LIMIT_EXCEEDED`) and its connection is closed. On the Node server it also bounds the
+   * headers.
+   * @default 10_000
+   */
+  bodyTimeoutMs?: number
   /** Most commands in one `/pipeline` or `/multi-exec` request. @default 1000 */
   maxPipelineLength?: number
+  /**
+   * Most words in one command, its name included (`["MGET","a","b"]` is 3); more get 400
+   * `E_LIMIT_EXCEEDED`. The Redis backend handles any count; `memory://` (ioredis-mock)
+   * spreads arguments on the stack and fails a command past about 20 000 of them.
+   * @default 10_000
+   */
+  maxArgs?: number
   /** Connections to Redis (per cluster node on a cluster). @default 4 */
   poolSize?: number
   /** Longest wait for Redis per request before 504. @default 10_000 */
@@ -59,9 +95,13 @@ export type ResolvedOptions = Required<Omit<RestServerOptions, 'readOnlyToken'>>
 }
 
 const DEFAULTS = {
+  acl: 'auto',
   denyList: DEFAULT_DENY_LIST,
   maxBodyBytes: 10 * 1024 * 1024,
   maxPipelineLength: 1000,
+  bodyTimeoutMs: 10_000,
+  maxArgs: 10_000,
+  maxPipelineArgs: 100_000,
   poolSize: 4,
   requestTimeoutMs: 10_000,
   drainTimeoutMs: 10_000,
@@ -77,6 +117,24 @@ function positiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value <= 0) invalid(`${name} must be a positive integer`)
 }
 
+function checkAcl(acl: unknown): void {
+  if (acl === 'auto' || acl === 'require' || acl === 'off') return
+  const isUser = (user: unknown): boolean =>
+    typeof user === 'object' &&
+    user !== null &&
+    typeof (user as { username?: unknown }).username === 'string' &&
+    (user as { username: string }).username !== '' &&
+    typeof (user as { password?: unknown }).password === 'string'
+  if (typeof acl !== 'object' || acl === null) {
+    invalid("acl must be 'auto', 'require', 'off' or { readWrite, readOnly? }")
+  }
+  const { readWrite, readOnly } = acl as { readWrite?: unknown; readOnly?: unknown }
+  if (!isUser(readWrite)) invalid('acl.readWrite must be { username, password }')
+  if (readOnly !== undefined && !isUser(readOnly)) {
+    invalid('acl.readOnly must be { username, password }')
+  }
+}
+
 export function resolveOptions(options: RestServerOptions): ResolvedOptions {
   const resolved = { ...DEFAULTS, ...options, readOnlyToken: options.readOnlyToken }
   if (typeof resolved.token !== 'string' || resolved.token.length === 0) {
@@ -86,8 +144,12 @@ export function resolveOptions(options: RestServerOptions): ResolvedOptions {
     if (resolved.readOnlyToken.length === 0) invalid('readOnlyToken must not be empty')
     if (resolved.readOnlyToken === resolved.token) invalid('readOnlyToken must differ from token')
   }
+  checkAcl(resolved.acl)
   positiveInteger('maxBodyBytes', resolved.maxBodyBytes)
   positiveInteger('maxPipelineLength', resolved.maxPipelineLength)
+  positiveInteger('maxArgs', resolved.maxArgs)
+  positiveInteger('maxPipelineArgs', resolved.maxPipelineArgs)
+  positiveInteger('bodyTimeoutMs', resolved.bodyTimeoutMs)
   positiveInteger('poolSize', resolved.poolSize)
   positiveInteger('requestTimeoutMs', resolved.requestTimeoutMs)
   positiveInteger('heartbeatMs', resolved.heartbeatMs)

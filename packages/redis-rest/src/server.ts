@@ -1,10 +1,12 @@
 import { createAuthenticator, type Role, tokenOf } from './auth'
 import type { Backend, Outcome, ParsedCommand } from './backend'
+import { type BodyLimits, jsonGuard, tooLarge, tooSlow } from './body'
 import {
   type Arg,
   createCommandPolicy,
   isConnectionStateCommand,
   isReadOnlyCommand,
+  isScriptCommand,
 } from './commands'
 import { Deadlines } from './deadlines'
 import { encodeResult } from './encoding'
@@ -13,6 +15,7 @@ import { createMemoryBackend } from './memory-backend'
 import { parseTarget, type RestServerOptions, resolveOptions } from './options'
 import { PubSubHub, type SubscriptionKind } from './pubsub'
 import { createRedisBackend } from './redis-backend'
+import { Rejection } from './rejection'
 import { rewriteScriptCommand, ScriptShaMap, scriptLoadReplySha } from './scripts'
 
 /**
@@ -27,8 +30,8 @@ export type IncomingCall = {
   search: string
   /** A header by lower-case name. */
   header(name: string): string | undefined
-  /** The whole body; rejects with a 413 `Rejection` once it passes `limit` bytes. */
-  body(limit: number): Promise<Buffer>
+  /** The whole body, read within `limits` (a `Rejection` otherwise). */
+  body(limits: BodyLimits): Promise<Buffer>
   /** Aborted when the client goes away; subscriptions end with it. */
   signal?: AbortSignal
 }
@@ -43,6 +46,8 @@ export type OutgoingReply = {
 /** The transport-free server; `createRestServer` and `startRestServer` put HTTP around it. */
 export type RestCore = {
   handle(call: IncomingCall): Promise<OutgoingReply>
+  /** Resolves once Redis connections (and ACL users) are set up; rejects if they cannot be. */
+  ready(): Promise<void>
   readonly requests: number
   close(): Promise<void>
 }
@@ -59,15 +64,6 @@ export type RestServer = {
   close(): Promise<void>
 }
 
-/** A refusal decided before Redis is asked: status and Upstash-style error text. */
-export class Rejection extends Error {
-  readonly status: number
-  constructor(status: number, message: string) {
-    super(message)
-    this.status = status
-  }
-}
-
 /** Per-request state: who called, and what to name the request in the log line. */
 type Call = IncomingCall & { role: Role; label: string; query: URLSearchParams | undefined }
 
@@ -80,10 +76,31 @@ function isArgument(value: unknown): value is string | number | boolean {
   return type === 'string' || (type === 'number' && Number.isFinite(value)) || type === 'boolean'
 }
 
-function toCommand(value: unknown): ParsedCommand {
+function tooManyArgs(maxArgs: number): Rejection {
+  return new Rejection(
+    400,
+    `ERR more than ${maxArgs} arguments in one command`,
+    errors.E_LIMIT_EXCEEDED,
+  )
+}
+
+function tooManyPipelineArgs(maxPipelineArgs: number): Rejection {
+  return new Rejection(
+    400,
+    `ERR more than ${maxPipelineArgs} arguments in one request`,
+    errors.E_LIMIT_EXCEEDED,
+  )
+}
+
+function checkArgCount(count: number, maxArgs: number): void {
+  if (count > maxArgs) throw tooManyArgs(maxArgs)
+}
+
+function toCommand(value: unknown, maxArgs: number): ParsedCommand {
   if (!Array.isArray(value) || value.length === 0) {
     throw new Rejection(400, 'ERR a command must be a non-empty JSON array')
   }
+  checkArgCount(value.length, maxArgs)
   if (!value.every(isArgument)) {
     throw new Rejection(400, 'ERR command arguments must be strings or numbers')
   }
@@ -115,8 +132,18 @@ export function createRestCore(options: RestServerOptions): RestCore {
   let backend: Backend | undefined
   const backendReady: Promise<Backend> =
     target.kind === 'memory'
-      ? createMemoryBackend(config.requestTimeoutMs)
-      : Promise.resolve(createRedisBackend(target, config.poolSize, logger))
+      ? createMemoryBackend(config.requestTimeoutMs, config.denyList)
+      : Promise.resolve(
+          createRedisBackend({
+            target,
+            poolSize: config.poolSize,
+            logger,
+            acl: config.acl,
+            token: config.token,
+            denyList: config.denyList,
+            readOnly: config.readOnlyToken !== undefined,
+          }),
+        )
   backendReady.then(
     (ready) => {
       backend = ready
@@ -158,7 +185,12 @@ export function createRestCore(options: RestServerOptions): RestCore {
   })
 
   const failure = (error: unknown): OutgoingReply => {
-    if (error instanceof Rejection) return json({ error: error.message }, error.status)
+    if (error instanceof Rejection) {
+      const body = error.code
+        ? { error: error.message, code: error.code }
+        : { error: error.message }
+      return json(body, error.status)
+    }
     if (error instanceof CommandError) return json({ error: error.message }, 400)
     if (error instanceof RestServerError) {
       if (error.code === errors.E_TIMEOUT) return json({ error: error.message }, 504)
@@ -198,24 +230,62 @@ export function createRestCore(options: RestServerOptions): RestCore {
   const replyOf = (command: ParsedCommand, reply: unknown): unknown =>
     scriptLoadReplySha(command.name, command.args) ?? reply
 
-  const readBody = (call: Call): Promise<Buffer> => {
+  /**
+   * JSON bodies are bounded as they arrive: a pipeline nests two levels, a command one (its
+   * second level is let through, to be refused as a non-scalar argument with the usual
+   * message), and their words are counted against `maxArgs` or `maxPipelineArgs`.
+   */
+  const commandGuard = () =>
+    jsonGuard({
+      maxDepth: 2,
+      wordDepth: 1,
+      maxWords: config.maxArgs,
+      tooManyWords: () => tooManyArgs(config.maxArgs),
+    })
+  const pipelineGuard = () =>
+    jsonGuard({
+      maxDepth: 2,
+      wordDepth: 2,
+      maxWords: config.maxPipelineArgs,
+      tooManyWords: () => tooManyPipelineArgs(config.maxPipelineArgs),
+    })
+  const readBody = (call: Call, guard?: () => (chunk: Uint8Array) => void): Promise<Buffer> => {
     const declared = call.header('content-length')
     if (declared !== undefined && Number(declared) > config.maxBodyBytes) {
       throw tooLarge(config.maxBodyBytes)
     }
-    return call.body(config.maxBodyBytes)
+    return call.body({
+      maxBytes: config.maxBodyBytes,
+      timeoutMs: config.bodyTimeoutMs,
+      ...(guard === undefined ? {} : { inspect: guard() }),
+    })
   }
 
   /** Authorizes, executes, and moves the sync token before the response carries it. */
+  /**
+   * A read-only token's script is only as read-only as Redis makes it: without an ACL user
+   * for that token, EVAL_RO could still call SCAN or KEYS, so it is refused here.
+   */
+  const checkScripts = async (ready: Backend, commands: ParsedCommand[]): Promise<void> => {
+    if (!commands.some((command) => isScriptCommand(command.name))) return
+    if ((await withTimeout(ready.acl())).readOnly) return
+    throw new Rejection(
+      403,
+      'NOPERM this token may not run scripts: Redis does not enforce an ACL user for it',
+    )
+  }
+
   const run = async (
     commands: ParsedCommand[],
     role: Role,
-    execute: () => Promise<unknown>,
+    execute: (ready: Backend) => Promise<unknown>,
   ): Promise<OutgoingReply> => {
     const writes = commands.map((command) => authorize(command, role)).some(Boolean)
+    const ready = backend ?? (await getBackend())
+    if (role === 'read-only') await checkScripts(ready, commands)
     let body: unknown
     try {
-      body = await execute()
+      body = await execute(ready)
     } finally {
       if (writes) syncToken++
     }
@@ -225,15 +295,14 @@ export function createRestCore(options: RestServerOptions): RestCore {
   const single = (call: Call, command: ParsedCommand): Promise<OutgoingReply> => {
     call.label = command.name
     const base64 = isBase64(call)
-    return run([command], call.role, async () => {
-      const ready = backend ?? (await getBackend())
-      const reply = await withTimeout(ready.command(prepare(command)))
+    return run([command], call.role, async (ready) => {
+      const reply = await withTimeout(ready.command(prepare(command), call.role))
       return { result: encodeResult(replyOf(command, reply), base64) }
     })
   }
 
   const batch = async (call: Call, transaction: boolean): Promise<OutgoingReply> => {
-    const body = parseJson(await readBody(call))
+    const body = parseJson(await readBody(call, pipelineGuard))
     if (!Array.isArray(body) || body.length === 0) {
       throw new Rejection(400, 'ERR the body must be a non-empty JSON array of commands')
     }
@@ -243,14 +312,16 @@ export function createRestCore(options: RestServerOptions): RestCore {
         `ERR ${body.length} commands exceed the limit of ${config.maxPipelineLength} per request`,
       )
     }
-    const commands = body.map(toCommand)
+    const commands = body.map((value) => toCommand(value, config.maxArgs))
+    let words = 0
+    for (const command of commands) words += command.args.length + 1
+    if (words > config.maxPipelineArgs) throw tooManyPipelineArgs(config.maxPipelineArgs)
     call.label = summary(commands)
     const base64 = isBase64(call)
-    return run(commands, call.role, async () => {
-      const ready = backend ?? (await getBackend())
+    return run(commands, call.role, async (ready) => {
       const prepared = commands.map(prepare)
       const outcomes: Outcome[] = await withTimeout(
-        transaction ? ready.transaction(prepared) : ready.pipeline(prepared),
+        transaction ? ready.transaction(prepared, call.role) : ready.pipeline(prepared, call.role),
       )
       return outcomes.map((outcome, i) =>
         outcome.ok
@@ -347,6 +418,7 @@ export function createRestCore(options: RestServerOptions): RestCore {
     }
     const name = segments[0]
     if (!name) throw new Rejection(400, 'ERR empty command')
+    checkArgCount(args.length + 1, config.maxArgs)
     return single(call, { name: name.toUpperCase(), args })
   }
 
@@ -354,7 +426,9 @@ export function createRestCore(options: RestServerOptions): RestCore {
   const route = async (call: Call): Promise<OutgoingReply> => {
     const { path } = call
     const writes = call.method === 'POST' || call.method === 'PUT'
-    if (path === '/' && writes) return single(call, toCommand(parseJson(await readBody(call))))
+    if (path === '/' && writes) {
+      return single(call, toCommand(parseJson(await readBody(call, commandGuard)), config.maxArgs))
+    }
     if (path === '/pipeline' || path === '/multi-exec') {
       if (writes) return batch(call, path === '/multi-exec')
       return json({ error: `ERR ${path} needs POST` }, 405, { allow: 'POST, PUT' })
@@ -416,6 +490,9 @@ export function createRestCore(options: RestServerOptions): RestCore {
       }
       return reply
     },
+    async ready() {
+      await (await getBackend()).ready()
+    },
     get requests() {
       return requests
     },
@@ -455,7 +532,7 @@ export function serveFetch(core: RestCore): RestServer {
         path: url.pathname,
         search: url.search,
         header: (name) => request.headers.get(name) ?? undefined,
-        body: (limit) => readRequestBody(request, limit),
+        body: (limits) => readRequestBody(request, limits),
         signal: request.signal,
       })
       return new Response(request.method === 'HEAD' ? null : reply.body, {
@@ -470,32 +547,36 @@ export function serveFetch(core: RestCore): RestServer {
   }
 }
 
-/** A fetch `Request` body, stopped at `limit` bytes when no length was announced. */
-async function readRequestBody(request: Request, limit: number): Promise<Buffer> {
+/** A fetch `Request` body, read chunk by chunk within `limits`. */
+async function readRequestBody(request: Request, limits: BodyLimits): Promise<Buffer> {
   const body = request.body
   if (!body) return Buffer.alloc(0)
-  if (request.headers.get('content-length') !== null) {
-    return Buffer.from(await request.arrayBuffer())
-  }
   const chunks: Uint8Array[] = []
   let size = 0
   const reader = body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      throw tooLarge(limit)
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(tooSlow(limits.timeoutMs)), limits.timeoutMs)
+  })
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), timedOut])
+      if (done) break
+      size += value.byteLength
+      if (size > limits.maxBytes) throw tooLarge(limits.maxBytes)
+      limits.inspect?.(value)
+      chunks.push(value)
     }
-    chunks.push(value)
+  } catch (error) {
+    await reader.cancel().catch(() => undefined)
+    throw error
+  } finally {
+    clearTimeout(timer)
   }
   return Buffer.concat(chunks)
 }
 
-export function tooLarge(limit: number): Rejection {
-  return new Rejection(413, `ERR request body exceeds ${limit} bytes`)
-}
+export { Rejection }
 
 function queryOf(call: Call): URLSearchParams {
   call.query ??= new URLSearchParams(call.search)

@@ -1,7 +1,9 @@
-import { redisTargets } from '@hotpath/test-redis'
+import { rawCommand, redisTargets } from '@hotpath/test-redis'
 import { Redis } from '@upstash/redis'
 import { describe, expect, it } from 'vitest'
-import { call, keyPrefix, restServer, TOKEN } from './fixtures'
+import { derivedAclUsers } from '../src/acl'
+import { DEFAULT_DENY_LIST } from '../src/commands'
+import { call, command, keyPrefix, READ_ONLY_TOKEN, restServer, TOKEN } from './fixtures'
 
 describe('in front of a Redis Cluster', () => {
   it('routes commands by key and runs pipelines that span slots', async () => {
@@ -46,5 +48,28 @@ describe('in front of a Redis Cluster', () => {
     })
     expect(response.status).toBe(400)
     expect(response.json).toEqual({ error: expect.stringMatching(/CROSSSLOT|EXECABORT|MOVED/) })
+  })
+
+  it('creates its ACL users on every node, and each node refuses a script what the token may not', async () => {
+    await using server = await restServer({ redis: { nodes: redisTargets().cluster } })
+    // A request waits for the users; after it they exist everywhere.
+    expect((await command(server.url, ['PING'])).json).toEqual({ result: 'PONG' })
+    const users = derivedAclUsers(TOKEN, DEFAULT_DENY_LIST)
+    for (const node of redisTargets().cluster) {
+      const list = await rawCommand(node.port, ['ACL', 'LIST'], node.host)
+      expect(list, `${node.port}`).toContain(`user ${users.readWrite.username} on`)
+      expect(list, `${node.port}`).toContain('-flushall')
+      expect(list, `${node.port}`).toContain(`user ${users.readOnly.username} on`)
+    }
+    // One key per node: the read-only script lands on each, and each refuses its write.
+    const p = keyPrefix()
+    for (let i = 0; i < 12; i++) {
+      const reply = await command(
+        server.url,
+        ['EVAL_RO', "return redis.call('SET', KEYS[1], 'x')", '1', `${p}${i}`],
+        { token: READ_ONLY_TOKEN },
+      )
+      expect((reply.json as { error: string }).error).toMatch(/can't run this command/)
+    }
   })
 })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { createConnection } from 'node:net'
 import { redisTargets } from '@hotpath/test-redis'
 import { type StartRestServerOptions, startRestServer } from '../src/node'
 
@@ -54,4 +55,86 @@ export async function call(baseUrl: string, path: string, options: CallOptions =
 /** POST / with a JSON command. */
 export function command(baseUrl: string, args: unknown[], options: CallOptions = {}) {
   return call(baseUrl, '/', { ...options, body: JSON.stringify(args) })
+}
+
+export type Canary = {
+  /** Stops polling; resolves with the slowest answer seen and how many came back. */
+  stop(): Promise<{ slowestMs: number; answers: number; failures: number }>
+}
+
+/**
+ * Another client that keeps sending PING while a hostile one does its worst, to show that
+ * one request cannot stall everyone else. Each PING has its own generous timeout, so a
+ * frozen server shows as a failure rather than hanging the test.
+ */
+export function startCanary(baseUrl: string, everyMs = 25): Canary {
+  let running = true
+  let slowestMs = 0
+  let answers = 0
+  let failures = 0
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now()
+      try {
+        const response = await fetch(`${baseUrl}/ping`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+          signal: AbortSignal.timeout(5_000),
+        })
+        const body = (await response.json()) as { result?: unknown }
+        if (body.result === 'PONG') answers++
+        else failures++
+      } catch {
+        failures++
+      }
+      slowestMs = Math.max(slowestMs, performance.now() - started)
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { slowestMs, answers, failures }
+    },
+  }
+}
+
+/**
+ * A client that sends `head` at once, then `trickle` one byte every `everyMs`, the way a
+ * slowloris holds a connection. Resolves with what the server answered and when the
+ * connection ended, or `ended: false` if it was still open after `giveUpMs`.
+ */
+export function slowClient(
+  baseUrl: string,
+  head: string,
+  trickle: string,
+  everyMs: number,
+  giveUpMs: number,
+): Promise<{ reply: string; ended: boolean; afterMs: number }> {
+  const { hostname, port } = new URL(baseUrl)
+  return new Promise((resolve) => {
+    const started = performance.now()
+    const socket = createConnection({ host: hostname, port: Number(port) })
+    let reply = ''
+    let sent = 0
+    let timer: NodeJS.Timeout | undefined
+    const finish = (ended: boolean) => {
+      clearInterval(timer)
+      clearTimeout(giveUp)
+      socket.destroy()
+      resolve({ reply, ended, afterMs: performance.now() - started })
+    }
+    const giveUp = setTimeout(() => finish(false), giveUpMs)
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('utf8')
+    })
+    socket.on('close', () => finish(true))
+    socket.on('error', () => undefined)
+    socket.on('connect', () => {
+      socket.write(head)
+      timer = setInterval(() => {
+        if (sent < trickle.length && socket.writable) socket.write(trickle[sent++] as string)
+      }, everyMs)
+    })
+  })
 }

@@ -179,6 +179,34 @@ describe('CLI', () => {
     })
   })
 
+  it('reads the ACL mode, or provisioned users with their passwords from the environment', () => {
+    expect(parseCliArgs(['--token', 't'], {})).toMatchObject({ options: { acl: 'auto' } })
+    expect(parseCliArgs(['--token', 't', '--acl', 'require'], {})).toMatchObject({
+      options: { acl: 'require' },
+    })
+    expect(
+      parseCliArgs(['--token', 't', '--acl-user', 'app-rw'], {
+        HOTPATH_REST_ACL_READ_ONLY_USER: 'app-ro',
+        HOTPATH_REST_ACL_PASSWORD: 'rw-secret',
+        HOTPATH_REST_ACL_READ_ONLY_PASSWORD: 'ro-secret',
+      }),
+    ).toMatchObject({
+      options: {
+        acl: {
+          readWrite: { username: 'app-rw', password: 'rw-secret' },
+          readOnly: { username: 'app-ro', password: 'ro-secret' },
+        },
+      },
+    })
+    for (const argv of [
+      ['--token', 't', '--acl', 'sometimes'],
+      ['--token', 't', '--acl', 'off', '--acl-user', 'u'],
+      ['--token', 't', '--acl-read-only-user', 'u'],
+    ]) {
+      expect(() => parseCliArgs(argv, {})).toThrow(RestServerError)
+    }
+  })
+
   it('refuses to start without a token, or with an unknown flag or a bad number', () => {
     for (const argv of [[], ['--token', 't', '--nope'], ['--token', 't', '--port', 'abc']]) {
       expect(() => parseCliArgs(argv, {})).toThrow(RestServerError)
