@@ -7,6 +7,7 @@ import { decodeEntry, decodePlainEntry, type Entry, encodeEntry, encodePayload }
 import { CacheError, errors } from './errors'
 import { type CacheEventName, CacheEvents, type CacheListener } from './events'
 import { defineInternalKeys, type InternalKeys } from './internal-keys'
+import { L1, type L1Stats } from './l1'
 import { acquireLock, type Lock, type LockOptions, withLock } from './lock'
 import {
   type CacheOptions,
@@ -172,8 +173,18 @@ export class Cache {
   readonly #tagKeys = new BoundedMap<string, string>(HINTS_MAX)
   readonly #decoded: DecodedValues
 
+  readonly #l1: L1 | undefined
+
   constructor(options: CacheOptions) {
-    this.#redis = options.redis
+    const l1 = options.l1 === true ? {} : options.l1 === false ? undefined : options.l1
+    this.#l1 =
+      l1 && options.redis
+        ? new L1(options.redis, l1.prefixes ?? [], l1, {
+            onDegraded: (reason) =>
+              this.#events.emit('error', { operation: 'l1', error: new Error(reason) }),
+          })
+        : undefined
+    this.#redis = this.#l1?.client ?? options.redis
     this.#registry = options.registry
     this.#keys = defineInternalKeys(options.prefix).keys
     const defaults = resolvePolicy(options.defaults ?? {})
@@ -431,6 +442,21 @@ export class Cache {
   // ---------------------------------------------------------------- observability
 
   /** Counters per registry namespace since creation (or the last `resetStats`). */
+  /** The L1 tier's figures (mode, whether it serves, hits of stored texts), when it is on. */
+  l1Stats(): L1Stats | undefined {
+    return this.#l1?.stats
+  }
+
+  /** Resolves once L1 serves (or has settled for `ttl`-only); at once without L1. */
+  async l1Ready(): Promise<void> {
+    await this.#l1?.ready
+  }
+
+  /** Stops L1's invalidation channel and drops its entries. The Redis client stays open. */
+  async close(): Promise<void> {
+    await this.#l1?.close()
+  }
+
   stats(): CacheStats {
     return this.#stats.snapshot()
   }
