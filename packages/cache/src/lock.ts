@@ -1,4 +1,5 @@
 import { type RedisClient, runScript } from '@hotpath/redis'
+import { checkFunction, checkKeyText, checkOptions } from './arguments'
 import { type Duration, toMs } from './duration'
 import { CacheError, errors } from './errors'
 import type { InternalKeys } from './internal-keys'
@@ -46,6 +47,8 @@ export async function acquireLock(
   resource: string,
   options: LockOptions = {},
 ): Promise<Lock | null> {
+  checkKeyText(resource, 'lock resource')
+  checkOptions(options, 'lock options')
   const ttlMs = Math.ceil(toMs(options.ttl ?? LOCK_DEFAULTS.ttl, 'ms', 'ttl'))
   const waitMs = toMs(options.wait ?? LOCK_DEFAULTS.wait, 'ms', 'wait')
   if (ttlMs < 1) throw new CacheError(errors.E_OPTION_INVALID, 'lock ttl must be at least 1 ms')
@@ -121,6 +124,9 @@ export async function withLock<T>(
   fn: (lock: Lock) => T | Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
+  checkKeyText(resource, 'lock resource')
+  checkFunction(fn, 'withLock() fn')
+  checkOptions(options, 'lock options')
   const lock = await acquireLock(redis, keys, resource, {
     ...options,
     wait: options.wait ?? LOCK_DEFAULTS.withLockWait,
