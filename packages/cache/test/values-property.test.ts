@@ -99,6 +99,29 @@ describe.each(TARGETS)('cache values and keys (property-based), %s', (target) =>
     )
   }, 120_000)
 
+  test('a value with constructor, prototype and __proto__ keys is cached: the loader runs once', async () => {
+    const id = runId()
+    const cache = createCache({ redis: await redis.connect(target), prefix: id })
+    const values = [
+      { constructor: 'Ferrari' },
+      { car: { prototype: 'F40' } },
+      JSON.parse('{"__proto__":{"admin":true},"at":"x"}'),
+      { at: new Date(Number.NaN), constructor: { prototype: [1] } },
+    ]
+    for (const [index, input] of values.entries()) {
+      let runs = 0
+      const loader = () => {
+        runs++
+        return input
+      }
+      const k = `${id}:proto:${index}`
+      for (let call = 0; call < 3; call++) expect(await cache.getOrSet(k, loader)).toEqual(input)
+      expect(runs).toBe(1)
+      expect(await cache.set(`${k}:set`, input)).toBe(true)
+    }
+    expect(({} as { admin?: unknown }).admin).toBeUndefined()
+  })
+
   test('getOrSet() runs the loader once for any value, then serves it from Redis', async () => {
     const id = runId()
     const cache = createCache({ redis: await redis.connect(target), prefix: id })
