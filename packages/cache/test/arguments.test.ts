@@ -2,6 +2,7 @@ import { isHotpathError } from '@hotpath/core'
 import { defineKeys, key } from '@hotpath/keys'
 import { describe, expect, test } from 'vitest'
 import { type Cache, CacheError, createCache } from '../src/index'
+import { revalidateTags } from '../src/next/index'
 import { redisFixture } from './fixtures'
 
 const redis = redisFixture()
@@ -144,6 +145,14 @@ const asyncCases: Case[] = [
   ['withLock() with a null resource', (c, l) => c.withLock(asAny(null), l), ARGUMENT],
   ['withLock() with a number fn', (c) => c.withLock('r', asAny(5)), ARGUMENT],
   ['withLock() with a lone-surrogate resource', (c, l) => c.withLock('\ud800', l), ARGUMENT],
+  ['revalidateTags() without a cache', () => revalidateTags(asAny(null), ['t']), ARGUMENT],
+  ['revalidateTags() with a string of tags', (c) => revalidateTags(c, asAny('t')), ARGUMENT],
+  ['revalidateTags() with a lone-surrogate tag', (c) => revalidateTags(c, ['\udbff']), ARGUMENT],
+  [
+    'revalidateTags() with a number revalidateTag',
+    (c) => revalidateTags(c, ['t'], asAny({ revalidateTag: 1 })),
+    OPTION,
+  ],
 ]
 
 const boardCases: Case[] = [
