@@ -220,7 +220,10 @@ export class L1 {
     const bar = message.indexOf('|')
     if (message.slice(0, bar) === this.#instance) return
     const body = message.slice(bar + 1)
-    if (body === '*') return this.#evictAll()
+    if (body === '*') {
+      this.#evictAll()
+      return
+    }
     try {
       const keys = JSON.parse(body) as unknown
       if (Array.isArray(keys)) for (const key of keys) this.#evict(String(key))
