@@ -2,11 +2,23 @@ import { type Duration, debugFromEnv, parseDuration } from '@hotpath/core'
 import type { KeyDefinition, KeyRef } from '@hotpath/keys'
 import type { RedisClient } from '@hotpath/redis'
 import { runScript } from '@hotpath/redis'
+import {
+  checkCacheKey,
+  checkFunction,
+  checkKeyText,
+  checkOptions,
+  checkSchemaOption,
+  checkTagsArgument,
+  checkTagsOption,
+  invalidArgument,
+  invalidOption,
+} from './arguments'
 import { type Decoded, DecodedValues } from './decoded'
 import { decodeEntry, decodePlainEntry, type Entry, encodeEntry, encodePayload } from './entry'
 import { CacheError, errors } from './errors'
 import { type CacheEventName, CacheEvents, type CacheListener } from './events'
 import { defineInternalKeys, type InternalKeys } from './internal-keys'
+import { L1, type L1Stats } from './l1'
 import { acquireLock, type Lock, type LockOptions, withLock } from './lock'
 import {
   type CacheOptions,
@@ -172,8 +184,29 @@ export class Cache {
   readonly #tagKeys = new BoundedMap<string, string>(HINTS_MAX)
   readonly #decoded: DecodedValues
 
+  readonly #l1: L1 | undefined
+
   constructor(options: CacheOptions) {
-    this.#redis = options.redis
+    if (typeof options !== 'object' || options === null) {
+      throw invalidOption('createCache() options', 'an object with `redis`', options)
+    }
+    const redis: unknown = options.redis
+    if (redis !== null && typeof (redis as { get?: unknown } | undefined)?.get !== 'function') {
+      throw invalidOption(
+        'createCache() redis',
+        'a RedisClient from @hotpath/redis, or null for a pass-through',
+        redis,
+      )
+    }
+    const l1 = options.l1 === true ? {} : options.l1 === false ? undefined : options.l1
+    this.#l1 =
+      l1 && options.redis
+        ? new L1(options.redis, l1.prefixes ?? [], l1, {
+            onDegraded: (reason) =>
+              this.#events.emit('error', { operation: 'l1', error: new Error(reason) }),
+          })
+        : undefined
+    this.#redis = this.#l1?.client ?? options.redis
     this.#registry = options.registry
     this.#keys = defineInternalKeys(options.prefix).keys
     const defaults = resolvePolicy(options.defaults ?? {})
@@ -228,6 +261,7 @@ export class Cache {
     // microtask turns per call); a synchronous throw still becomes a rejection.
     try {
       const plan = this.#plan(key, options)
+      checkFunction(loader, 'getOrSet() loader')
       if (!this.#redis) {
         this.#count(plan, 'misses', 'miss', { reason: 'no-redis' })
         const flight = this.#shared(plan.key, () =>
@@ -272,6 +306,7 @@ export class Cache {
     keys: readonly CacheKey<T>[],
     options?: GetOptions<T>,
   ): Promise<(T | undefined)[]> {
+    if (!Array.isArray(keys)) throw invalidArgument('getMany() keys', 'an array of keys', keys)
     const plans = keys.map((key) => this.#plan(key, options))
     if (!this.#redis) {
       for (const plan of plans) this.#count(plan, 'misses', 'miss', { reason: 'no-redis' })
@@ -322,6 +357,7 @@ export class Cache {
    * one round trip, one SET per tag (see README, "Tags").
    */
   async invalidateTags(tags: readonly string[]): Promise<boolean> {
+    checkTagsArgument(tags, 'invalidateTags() tags')
     if (tags.length === 0) return true
     if (!this.#redis) return false
     const token = newTagToken()
@@ -345,6 +381,18 @@ export class Cache {
   async invalidateNamespace(
     definition: Pick<KeyDefinition, 'name' | 'pattern'>,
   ): Promise<{ deleted: number; ok: boolean }> {
+    if (
+      (typeof definition !== 'object' && typeof definition !== 'function') ||
+      definition === null ||
+      typeof definition.name !== 'string' ||
+      typeof definition.pattern !== 'function'
+    ) {
+      throw invalidArgument(
+        'invalidateNamespace() definition',
+        'a key definition from @hotpath/keys',
+        definition,
+      )
+    }
     if (!this.#redis) return { deleted: 0, ok: false }
     let deleted = 0
     try {
@@ -362,8 +410,12 @@ export class Cache {
     return { deleted, ok: true }
   }
 
-  /** Fills the cache ahead of traffic, `concurrency` loaders at a time. Never throws. */
+  /**
+   * Fills the cache ahead of traffic, `concurrency` loaders at a time. A failing loader is
+   * reported in `failed`, never thrown; malformed entries or options reject before any runs.
+   */
   async warm(entries: readonly WarmEntry[], options: WarmOptions = {}): Promise<WarmResult> {
+    checkWarm(entries, options)
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
     const result: WarmResult = { loaded: 0, fresh: 0, failed: [] }
     let next = 0
@@ -431,6 +483,21 @@ export class Cache {
   // ---------------------------------------------------------------- observability
 
   /** Counters per registry namespace since creation (or the last `resetStats`). */
+  /** The L1 tier's figures (mode, whether it serves, hits of stored texts), when it is on. */
+  l1Stats(): L1Stats | undefined {
+    return this.#l1?.stats
+  }
+
+  /** Resolves once L1 serves (or has settled for `ttl`-only); at once without L1. */
+  async l1Ready(): Promise<void> {
+    await this.#l1?.ready
+  }
+
+  /** Stops L1's invalidation channel and drops its entries. The Redis client stays open. */
+  async close(): Promise<void> {
+    await this.#l1?.close()
+  }
+
   stats(): CacheStats {
     return this.#stats.snapshot()
   }
@@ -447,8 +514,9 @@ export class Cache {
   // ---------------------------------------------------------------- internals: planning
 
   #plan<T>(key: CacheKey<T>, options: GetOrSetOptions<T> | SetOptions | undefined): Plan {
+    if (options !== undefined) checkPlanOptions(options)
     if (typeof key === 'string') {
-      if (key.length === 0) throw new CacheError(errors.E_OPTION_INVALID, 'cache key is empty')
+      checkKeyText(key, 'cache key')
       return {
         key,
         namespace: this.#namespaceOf(key),
@@ -459,6 +527,7 @@ export class Cache {
           options && 'schema' in options ? (options.schema as SchemaLike | undefined) : undefined,
       }
     }
+    checkCacheKey(key, 'cache key')
     const definition = key.definition
     let base = this.#defaults
     if (key.ttl !== undefined || definition.jitter > 0) {
@@ -944,6 +1013,7 @@ export class Cache {
         ttlMs = parseDuration(ttl, 'ttl', { ...IN_SECONDS, min: 1 })
       },
       setTags(next) {
+        checkTagsArgument(next, 'setTags() tags')
         tags = [...next]
       },
     }
@@ -1113,6 +1183,32 @@ function then<A, R>(value: A | Promise<A>, next: (value: A) => R | Promise<R>): 
 
 function noTokens(): Tokens {
   return new Map()
+}
+
+function checkPlanOptions(options: GetOrSetOptions | SetOptions): void {
+  checkOptions(options, 'options')
+  checkTagsOption(options.tags, 'options.tags')
+  if ('schema' in options) checkSchemaOption(options.schema, 'options.schema')
+}
+
+function checkWarm(entries: readonly WarmEntry[], options: WarmOptions): void {
+  if (!Array.isArray(entries)) throw invalidArgument('warm() entries', 'an array', entries)
+  for (const [index, entry] of entries.entries()) {
+    if (typeof entry !== 'object' || entry === null) {
+      throw invalidArgument(`warm() entry ${index}`, 'an object with key and loader', entry)
+    }
+    checkCacheKey(entry.key, `warm() entry ${index} key`)
+    checkFunction(entry.loader, `warm() entry ${index} loader`)
+    if (entry.options !== undefined) checkPlanOptions(entry.options)
+  }
+  checkOptions(options, 'warm() options')
+  const { concurrency, onProgress } = options
+  if (concurrency !== undefined && !(typeof concurrency === 'number' && concurrency >= 1)) {
+    throw invalidOption('warm() concurrency', 'a number of at least 1', concurrency)
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw invalidOption('warm() onProgress', 'a function', onProgress)
+  }
 }
 
 /** Creates a cache. `redis: null` gives a pass-through that always calls the loader. */

@@ -6,8 +6,13 @@ import { HotpathError } from '@hotpath/core'
  * a lock that could not be taken inside `withLock`) throw; Redis trouble does not.
  */
 export const errors = {
-  /** An option or argument is malformed (a duration that does not parse, a negative ttl…). */
+  /** An option is malformed (a duration that does not parse, a negative ttl, tags that are not strings…). */
   E_OPTION_INVALID: 'E_OPTION_INVALID',
+  /**
+   * An argument has the wrong type or cannot be stored: a key that is not a non-empty string
+   * or KeyRef, a lone UTF-16 surrogate in a key, tag or resource, a loader that is not a function.
+   */
+  E_INVALID_ARGUMENT: 'E_INVALID_ARGUMENT',
   /** The loader did not settle within `hardTimeout` and no stale value could be served. */
   E_HARD_TIMEOUT: 'E_HARD_TIMEOUT',
   /** `withLock` could not take the lock within its `wait` bound. */

@@ -1,3 +1,4 @@
+import { checkFunction, invalidArgument } from './arguments'
 export type CacheEventMap = {
   hit: { key: string; namespace: string }
   miss: {
@@ -14,6 +15,16 @@ export type CacheEventMap = {
 }
 
 export type CacheEventName = keyof CacheEventMap
+
+/** Every event name, checked against the map so a new event cannot be left out. */
+const EVENT_NAMES: Record<CacheEventName, true> = {
+  hit: true,
+  miss: true,
+  stale: true,
+  load: true,
+  error: true,
+  invalidate: true,
+}
 export type CacheListener<E extends CacheEventName> = (event: CacheEventMap[E]) => void
 
 /**
@@ -31,6 +42,10 @@ export class CacheEvents {
   }
 
   on<E extends CacheEventName>(name: E, listener: CacheListener<E>): () => void {
+    if (typeof name !== 'string' || !Object.hasOwn(EVENT_NAMES, name)) {
+      throw invalidArgument('on() event', Object.keys(EVENT_NAMES).join(', '), name)
+    }
+    checkFunction(listener, 'on() listener')
     let set = this.#listeners.get(name)
     if (!set) {
       set = new Set()

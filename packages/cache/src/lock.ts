@@ -1,5 +1,6 @@
 import { type Duration, parseDuration } from '@hotpath/core'
 import { type RedisClient, runScript } from '@hotpath/redis'
+import { checkFunction, checkKeyText, checkOptions } from './arguments'
 import { CacheError, errors } from './errors'
 import type { InternalKeys } from './internal-keys'
 import { IN_MILLISECONDS } from './options'
@@ -47,6 +48,8 @@ export async function acquireLock(
   resource: string,
   options: LockOptions = {},
 ): Promise<Lock | null> {
+  checkKeyText(resource, 'lock resource')
+  checkOptions(options, 'lock options')
   const ttlMs = parseDuration(options.ttl === undefined ? LOCK_DEFAULTS.ttl : options.ttl, 'ttl', {
     ...IN_MILLISECONDS,
     min: 1,
@@ -129,6 +132,9 @@ export async function withLock<T>(
   fn: (lock: Lock) => T | Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
+  checkKeyText(resource, 'lock resource')
+  checkFunction(fn, 'withLock() fn')
+  checkOptions(options, 'lock options')
   const lock = await acquireLock(redis, keys, resource, {
     ...options,
     wait: options.wait === undefined ? LOCK_DEFAULTS.withLockWait : options.wait,

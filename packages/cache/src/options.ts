@@ -1,6 +1,7 @@
 import { type Duration, parseDuration } from '@hotpath/core'
 import type { RedisClient } from '@hotpath/redis'
 import { CacheError, errors } from './errors'
+import type { L1Options } from './l1'
 
 /**
  * How the cache reads a duration option (core's `parseDuration`). Bare numbers keep the unit
@@ -111,6 +112,14 @@ export type CacheOptions = {
    * @default '7d'
    */
   tagRetention?: Duration | number
+  /**
+   * An in-process L1 in front of Redis (off by default): hot hits cost no round trip. Kept
+   * coherent by Redis tracking on tcp and memory (any writer evicts), by hotpath's own
+   * invalidation messages over the upstash driver, and otherwise by `l1.ttl` alone. `prefixes`
+   * limits what is tracked and cached (default: every key this cache reads).
+   * @default false
+   */
+  l1?: boolean | (L1Options & { prefixes?: readonly string[] })
   /**
    * Prefix for the cache's own keys (tags, locks). Defaults to the key registry's default
    * (`HOTPATH_KEY_PREFIX`).

@@ -226,7 +226,10 @@ export function createDefinition(name: string, spec: KeySpec, prefix: string): K
     const values: Record<string, string> = {}
     for (let i = 0; i < count; i++) {
       const param = params[i]!
-      const raw = (input as Record<string, unknown>)[param]
+      // Own properties only: `{}.constructor` and `{}.toString` are Object.prototype's, not passed.
+      const raw = Object.hasOwn(input as object, param)
+        ? (input as Record<string, unknown>)[param]
+        : undefined
       if (raw === undefined) {
         throw new KeyError('E_KEY_PARAM_MISSING', `${where}: parameter "${param}" is missing`)
       }

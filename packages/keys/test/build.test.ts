@@ -76,6 +76,40 @@ describe('building keys', () => {
     expectKeyError(() => build(), errors.E_KEY_PARAM_MISSING)
   })
 
+  it('reports a missing parameter named like an Object.prototype member as missing, not invalid', () => {
+    const members = defineKeys({
+      odd: key('odd:{constructor}:{toString}:{hasOwnProperty}:{valueOf}:{isPrototypeOf}'),
+    })
+    const build = members.keys.odd as unknown as (p: object) => { key: string }
+    for (const missing of [
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      'isPrototypeOf',
+    ]) {
+      const given = Object.fromEntries(
+        ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']
+          .filter((name) => name !== missing)
+          .map((name) => [name, 'x']),
+      )
+      const error = expectKeyError(() => build(given), errors.E_KEY_PARAM_MISSING)
+      expect(error.message).toContain(`"${missing}"`)
+    }
+    // an inherited value is not a passed one, even when it is a string
+    const inherited = Object.create({ constructor: 'c', toString: 't' }) as object
+    expectKeyError(() => build(inherited), errors.E_KEY_PARAM_MISSING)
+    const all = {
+      constructor: 'c',
+      toString: 't',
+      hasOwnProperty: 'h',
+      valueOf: 'v',
+      isPrototypeOf: 'i',
+    }
+    expect(build(all).key).toBe('odd:(c):(t):(h):(v):(i)')
+    expect(members.parse('odd:(c):(t):(h):(v):(i)')?.params).toEqual(all)
+  })
+
   it('reports an unknown parameter at runtime with E_KEY_PARAM_UNKNOWN', () => {
     const build = registry.keys.userTier as unknown as (p: object) => unknown
     const error = expectKeyError(() => build({ userId: 1, userID: 2 }), 'E_KEY_PARAM_UNKNOWN')

@@ -32,6 +32,7 @@ import type {
   ZAddOptions,
   ZMember,
 } from './types'
+import { isWellFormed } from './unicode'
 
 export type ClientOptions = ResilienceOptions & {
   /** Daily command budget (e.g. your Upstash plan); enables the `quota` event. @default undefined */
@@ -51,6 +52,28 @@ function positiveInteger(value: number, what: string): void {
       `${what} must be a positive integer, got ${String(value)}`,
     )
   }
+}
+
+/**
+ * The refusal of a command with a string that is not well-formed Unicode (a lone surrogate),
+ * or undefined. Refused before any driver sees it: tcp and the REST server would store
+ * U+FFFD in its place, so `user:\ud800` and `user:\udbff` would alias, while memory would
+ * keep them apart. Values hotpath serializes never hit this (JSON escapes lone surrogates).
+ */
+function malformed(command: Command, index?: number): RedisError | undefined {
+  for (let i = 0; i < command.length; i++) {
+    const arg = command[i]
+    if (typeof arg === 'string' && !isWellFormed(arg)) {
+      const name = command[0]
+      return new RedisError(
+        errors.E_INVALID_ARGUMENT,
+        `${name}: argument ${i} has a lone UTF-16 surrogate, which Redis cannot store reversibly` +
+          `${index === undefined ? '' : ` (pipeline command ${index})`}`,
+        index === undefined ? { command: name } : { command: name, index },
+      )
+    }
+  }
+  return undefined
 }
 
 function setArgs(key: string, value: string, options: SetOptions | undefined): (string | number)[] {
@@ -141,6 +164,8 @@ export function createClient(
   ): Promise<T> => {
     const name = command[0]
     if (closed) return Promise.reject(closedError(name))
+    const refused = malformed(command)
+    if (refused) return Promise.reject(refused)
     // one clock read for the day's counter and the call's deadline
     const now = Date.now()
     count(1, now)
@@ -270,8 +295,12 @@ export function createClient(
     pipeline: async (commands) => {
       if (commands.length === 0) return []
       if (closed) throw closedError('PIPELINE')
-      count(commands.length)
       const upper = commands.map(([name, ...args]): Command => [name.toUpperCase(), ...args])
+      for (const [index, command] of upper.entries()) {
+        const refused = malformed(command, index)
+        if (refused) throw refused
+      }
+      count(commands.length)
       const settled = await resilience.run('PIPELINE', upper.every(isIdempotent), () =>
         transport.pipeline(upper),
       )
@@ -298,6 +327,8 @@ export function createClient(
     publish: (channel, message) => run(['PUBLISH', channel, message], toNumber),
     subscribe: async (channel: string, handler: MessageHandler): Promise<Unsubscribe> => {
       if (closed) throw closedError('SUBSCRIBE')
+      const refused = malformed(['SUBSCRIBE', channel])
+      if (refused) throw refused
       return resilience.run('SUBSCRIBE', false, () => transport.subscribe(channel, handler))
     },
 

@@ -47,3 +47,51 @@ describe('serializer', () => {
     }
   })
 })
+
+describe('serializer: user data that names prototype members (issue 13, item 6)', () => {
+  const hostile: [string, unknown][] = [
+    ['a constructor key', { constructor: 'Ferrari' }],
+    ['a prototype key', { prototype: { price: 1 } }],
+    ['a __proto__ key from JSON.parse', JSON.parse('{"__proto__":{"admin":true}}')],
+    ['the keys deep inside arrays', { list: [JSON.parse('{"a":{"__proto__":[1]}}')] }],
+    ['the keys beside a Date', { constructor: 'x', at: new Date(0) }],
+    [
+      'a __proto__ key beside a Map',
+      Object.assign(JSON.parse('{"__proto__":{"x":1}}'), { m: new Map([[1, 2]]) }),
+    ],
+    ['the keys as Map keys and values', new Map([['constructor', { prototype: 1 }]])],
+  ]
+  for (const [label, value] of hostile) {
+    it(`round-trips ${label} exactly`, () => {
+      const back = deserialize(serialize(value))
+      expect(back).toEqual({ ok: true, value })
+    })
+  }
+
+  it('keeps a __proto__ key an own data property and never touches a prototype', () => {
+    const value = JSON.parse('{"__proto__":{"polluted":true},"at":"x"}')
+    // spread defines own properties, so `__proto__` stays data here too
+    const withDate = { ...value, when: new Date(1) }
+    for (const input of [value, withDate]) {
+      const back = deserialize<Record<string, unknown>>(serialize(input))
+      expect(back.ok).toBe(true)
+      if (!back.ok) continue
+      expect(Object.getPrototypeOf(back.value)).toBe(Object.prototype)
+      expect(Object.hasOwn(back.value, '__proto__')).toBe(true)
+      expect(Object.getOwnPropertyDescriptor(back.value, '__proto__')?.value).toEqual({
+        polluted: true,
+      })
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
+    }
+  })
+
+  it('round-trips an invalid Date as an invalid Date, not null', () => {
+    for (const value of [new Date(Number.NaN), { at: new Date(Number.NaN) }, [new Date('x')]]) {
+      const back = deserialize(serialize(value))
+      expect(back).toEqual({ ok: true, value })
+    }
+    const back = deserialize<Date>(serialize(new Date(Number.NaN)))
+    expect(back.ok && back.value).toBeInstanceOf(Date)
+    expect(back.ok && Number.isNaN(back.value.getTime())).toBe(true)
+  })
+})

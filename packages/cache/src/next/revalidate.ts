@@ -1,3 +1,4 @@
+import { checkOptions, checkTagsArgument, invalidArgument, invalidOption } from '../arguments'
 import type { Cache } from '../cache'
 
 export type RevalidateOptions = {
@@ -25,6 +26,14 @@ export async function revalidateTags(
   tags: readonly string[],
   options: RevalidateOptions = {},
 ): Promise<boolean> {
+  if (typeof (cache as Partial<Cache> | null)?.invalidateTags !== 'function') {
+    throw invalidArgument('revalidateTags() cache', 'a Cache from createCache()', cache)
+  }
+  checkTagsArgument(tags, 'revalidateTags() tags')
+  checkOptions(options, 'revalidateTags() options')
+  if (options.revalidateTag !== undefined && typeof options.revalidateTag !== 'function') {
+    throw invalidOption('revalidateTags() revalidateTag', 'a function', options.revalidateTag)
+  }
   const ok = await cache.invalidateTags(tags)
   const revalidate = options.revalidateTag ?? (await import('next/cache')).revalidateTag
   const profile = options.profile ?? 'max'

@@ -612,6 +612,54 @@ return {string.format('%.0f', seconds * 1000000 + micros), tostring(tonumber(ARG
       })
     })
 
+    describe('unicode', () => {
+      // Redis stores bytes: a lone UTF-16 surrogate has no UTF-8 form, and a driver that
+      // wrote U+FFFD for it would make 'user:\ud800' and 'user:\udbff' one key.
+      it('refuses a key with a lone surrogate with E_INVALID_ARGUMENT and writes nothing', async () => {
+        const base = key('lone', 'lone')
+        for (const lone of ['\ud800', '\udbff', '\udc00', 'a\udfffb', '\ud83d']) {
+          expect((await rejection(redis.set(`${base}:${lone}`, 'alice'))).code).toBe(
+            'E_INVALID_ARGUMENT',
+          )
+          expect((await rejection(redis.get(`${base}:${lone}`))).code).toBe('E_INVALID_ARGUMENT')
+          expect((await rejection(redis.del(`${base}:${lone}`))).code).toBe('E_INVALID_ARGUMENT')
+        }
+        expect(await redis.exists(`${base}:\ufffd`, `${base}:a\ufffdb`)).toBe(0)
+      })
+
+      it('refuses a lone surrogate in a value, field, member or pipelined command', async () => {
+        const k = key('lonevalue')
+        const refused = [
+          redis.set(k, 'x\ud800'),
+          redis.hset(k, { 'f\udc00': 'v' }),
+          redis.sadd(k, '\udbff'),
+          redis.zadd(k, [{ score: 1, member: '\ud800' }]),
+          redis.rpush(k, '\udfff'),
+          redis.publish(k, '\ud800'),
+          redis.call(['SET', k, '\ud800']),
+          redis.pipeline([
+            ['SET', k, 'fine'],
+            ['SET', `${k}:\ud800`, 'v'],
+          ]),
+        ]
+        for (const call of refused) expect((await rejection(call)).code).toBe('E_INVALID_ARGUMENT')
+        // the pipeline was refused whole: its first command did not run either
+        expect(await redis.exists(k)).toBe(0)
+      })
+
+      it('keeps astral characters, a BOM and U+FFFD itself in keys and values exactly', async () => {
+        const base = key('astral')
+        const texts = ['😀', '𝄞x', 'a\ufeffb', '\ufeff', '\ufffd', 'é\u0301']
+        for (const [index, text] of texts.entries()) {
+          const k = `${base}:${text}`
+          await redis.set(k, `v${index}${text}`)
+        }
+        for (const [index, text] of texts.entries()) {
+          expect(await redis.get(`${base}:${text}`)).toBe(`v${index}${text}`)
+        }
+      })
+    })
+
     describe('serialization', () => {
       const values: [string, unknown][] = [
         ['a Date', new Date('2024-02-29T12:34:56.789Z')],
