@@ -32,5 +32,7 @@ describe('the apps database', () => {
     const products = await db.select({ id: schema.product.id }).from(schema.product)
     expect(products.map((p) => p.id).sort()).toEqual(DEMO_PRODUCTS.map((p) => p.id).sort())
     await client.close()
-  })
+    // PGlite boots a WebAssembly Postgres and applies every migration twice: seconds on a
+    // busy 2-core machine, past vitest's 5 s default.
+  }, 60_000)
 })
