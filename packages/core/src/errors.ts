@@ -28,6 +28,9 @@ export class HotpathError extends Error {
       proto !== null;
       proto = Object.getPrototypeOf(proto)
     ) {
+      // `this` is the class `instanceof` was asked about (a subclass when inherited): the point.
+      // Matching by name is what survives two builds of one class; it needs unminified names.
+      // biome-ignore lint/complexity/noThisInStatic: the receiver is the subclass being tested
       if (proto === this.prototype || proto.constructor?.name === this.name) return true
     }
     return false

@@ -12,6 +12,7 @@ import {
 import { Resilience, type ResilienceOptions } from './resilience'
 import {
   type Counters,
+  HIT_RATE_DEFAULTS,
   newCounters,
   nextUtcMidnight,
   registerCounters,
@@ -41,6 +42,12 @@ export type ClientOptions = ResilienceOptions & {
   quotaWarningShare?: number
   /** Called with the `quota` event payload. @default undefined */
   onQuotaWarning?: (usage: ClientEvents['quota']) => void
+  /** `stats().isHealthy` holds while a window of cache reads hits above this share. @default 0.7 */
+  hitRateThreshold?: number
+  /** Cache reads (getCache) judged together for the hit-rate signal. @default 100 */
+  hitRateWindow?: number
+  /** Called with the `hitrate` event payload when a window drops to the threshold or below. @default undefined */
+  onHitRateLow?: (payload: ClientEvents['hitrate']) => void
   /** Print `[hotpath] SET key ttl=…`, `HIT`, `MISS` lines. @default `LOG_LEVEL=debug` (any case) */
   debug?: boolean
 }
@@ -104,6 +111,25 @@ function setArgs(key: string, value: string, options: SetOptions | undefined): (
   return args
 }
 
+function hitRateOption(value: number | undefined, name: 'hitRateThreshold' | 'hitRateWindow') {
+  if (value === undefined) {
+    return name === 'hitRateThreshold' ? HIT_RATE_DEFAULTS.threshold : HIT_RATE_DEFAULTS.window
+  }
+  const ok =
+    name === 'hitRateThreshold'
+      ? Number.isFinite(value) && value >= 0 && value <= 1
+      : Number.isSafeInteger(value) && value >= 1
+  if (!ok) {
+    throw new RedisError(
+      errors.E_OPTION_INVALID,
+      name === 'hitRateThreshold'
+        ? `hitRateThreshold must be a share between 0 and 1, got ${String(value)}`
+        : `hitRateWindow must be a whole number of reads ≥ 1, got ${String(value)}`,
+    )
+  }
+  return value
+}
+
 /** Builds the full `RedisClient` over a transport: one place for reply shapes and resilience. */
 export function createClient(
   transport: Transport,
@@ -114,6 +140,11 @@ export function createClient(
   const quotaShare = options.quotaWarningShare ?? 0.8
   if (options.onQuotaWarning) events.on('quota', options.onQuotaWarning)
   const counters: Counters = newCounters(options.debug)
+  counters.threshold = hitRateOption(options.hitRateThreshold, 'hitRateThreshold')
+  counters.windowSize = hitRateOption(options.hitRateWindow, 'hitRateWindow')
+  if (options.onHitRateLow) events.on('hitrate', options.onHitRateLow)
+  counters.onLow = (hitRate, reads) =>
+    events.emit('hitrate', { hitRate, threshold: counters.threshold, reads })
   let nextDayAt = nextUtcMidnight()
   let quotaWarnedDay = ''
   let closed = false

@@ -1,7 +1,7 @@
 import { getRedis } from './env'
 import { errors, RedisError } from './errors'
 import { deserialize, serialize } from './serializer'
-import { countersOf } from './stats'
+import { countersOf, countRead } from './stats'
 import type { RedisClient } from './types'
 
 /** A plain key, or anything carrying one, such as a `KeyRef` from `@hotpath/keys`. */
@@ -41,13 +41,13 @@ export function createCacheHelpers(
       if (raw !== null) {
         const result = deserialize<T>(raw)
         if (result.ok) {
-          counters.hits++
+          countRead(counters, true)
           if (counters.debug) console.debug(`[hotpath] HIT ${name}`)
           return result.value
         }
         counters.corrupt++
       }
-      counters.misses++
+      countRead(counters, false)
       if (counters.debug)
         console.debug(`[hotpath] MISS ${name}${raw === null ? '' : ' (corrupt value)'}`)
       return null

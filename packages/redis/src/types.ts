@@ -200,6 +200,10 @@ export type ClientStats = {
   corrupt: number
   /** hits / (hits + misses); 0 before the first read. */
   hitRate: number
+  /** Hit rate of the last complete window of `hitRateWindow` reads; undefined before one. */
+  windowHitRate: number | undefined
+  /** `windowHitRate > hitRateThreshold` (true until a window is complete). */
+  isHealthy: boolean
   /** Commands sent today (UTC), for quotas such as Upstash's daily request limit. */
   today: { day: string; commands: number }
 }
@@ -212,6 +216,8 @@ export type ClientEvents = {
   'breaker:close': Record<string, never>
   /** The daily command counter crossed `quotaWarningShare` of `dailyCommandQuota`. */
   quota: QuotaUsage
+  /** A window of cache reads hit at or below `hitRateThreshold`, after one above it. */
+  hitrate: { hitRate: number; threshold: number; reads: number }
 }
 
 /** What every hotpath driver returns: the seam plus events, breaker state and stats. */

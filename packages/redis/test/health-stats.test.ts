@@ -140,3 +140,46 @@ describe('memory driver isolation', () => {
     await Promise.all([a.close(), b.close(), c.close(), d.close()])
   })
 })
+
+describe('the hit-rate signal', () => {
+  it('judges windows of reads: an event when one drops to the threshold or below, once per drop', async () => {
+    const redis = createMemoryRedis({ hitRateThreshold: 0.7, hitRateWindow: 10 })
+    const events: { hitRate: number; threshold: number; reads: number }[] = []
+    redis.on('hitrate', (event) => events.push(event))
+    const { getCache, setCache } = createCacheHelpers(redis)
+    await setCache('hit', 'v')
+    const reads = async (hits: number, misses: number) => {
+      for (let i = 0; i < hits; i++) await getCache('hit')
+      for (let i = 0; i < misses; i++) await getCache('missing')
+    }
+    expect(redis.stats().isHealthy).toBe(true)
+    await reads(9, 1)
+    expect(redis.stats()).toMatchObject({ windowHitRate: 0.9, isHealthy: true })
+    expect(events).toEqual([])
+    await reads(5, 5)
+    expect(redis.stats()).toMatchObject({ windowHitRate: 0.5, isHealthy: false })
+    expect(events).toEqual([{ hitRate: 0.5, threshold: 0.7, reads: 10 }])
+    await reads(0, 10)
+    expect(events).toHaveLength(1)
+    await reads(10, 0)
+    expect(redis.stats().isHealthy).toBe(true)
+    await reads(7, 3)
+    // exactly at the threshold is not healthy: the rule is hitRate > threshold
+    expect(redis.stats().isHealthy).toBe(false)
+    expect(events).toHaveLength(2)
+    await redis.close()
+  })
+
+  it('refuses a threshold outside [0, 1] and a window that is not a whole number ≥ 1', () => {
+    for (const options of [
+      { hitRateThreshold: 1.5 },
+      { hitRateThreshold: -0.1 },
+      { hitRateWindow: 0 },
+      { hitRateWindow: 2.5 },
+    ]) {
+      expect(() => createMemoryRedis(options)).toThrow(
+        expect.objectContaining({ code: 'E_OPTION_INVALID' }),
+      )
+    }
+  })
+})
