@@ -25,8 +25,8 @@ export const errors = {
 
 export type CacheErrorCode = (typeof errors)[keyof typeof errors]
 
-export class CacheError extends HotpathError {
-  declare readonly code: CacheErrorCode
+export class CacheError extends HotpathError<CacheErrorCode> {
+  override name = 'CacheError'
   /** The cache key or lock resource the error is about, when there is one. */
   readonly key: string | undefined
 
@@ -36,7 +36,6 @@ export class CacheError extends HotpathError {
     options: { cause?: unknown; key?: string } = {},
   ) {
     super(code, message, options)
-    this.name = 'CacheError'
     this.key = options.key
   }
 }

@@ -4,13 +4,15 @@ const BRAND = Symbol.for('hotpath.error')
 
 /**
  * Base of every error a hotpath package throws. `code` is stable (`E_…`, unique in meaning
- * across packages); callers branch on it, never on `message`.
+ * across packages); callers branch on it, never on `message`. A package's class is one line,
+ * `class KeyError extends HotpathError<KeyErrorCode> { override name = 'KeyError' }`, plus
+ * whatever fields it adds; the name is a literal because a minifier renames classes.
  */
-export class HotpathError extends Error {
-  readonly code: string
+export class HotpathError<C extends string = string> extends Error {
+  readonly code: C
   readonly [BRAND] = true
 
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: C, message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'HotpathError'
     this.code = code

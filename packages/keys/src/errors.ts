@@ -28,11 +28,6 @@ export const errors = {
 
 export type KeyErrorCode = (typeof errors)[keyof typeof errors]
 
-export class KeyError extends HotpathError {
-  declare readonly code: KeyErrorCode
-
-  constructor(code: KeyErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, options)
-    this.name = 'KeyError'
-  }
+export class KeyError extends HotpathError<KeyErrorCode> {
+  override name = 'KeyError'
 }

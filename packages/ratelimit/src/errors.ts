@@ -29,11 +29,6 @@ export const errors = {
 
 export type RatelimitErrorCode = (typeof errors)[keyof typeof errors]
 
-export class RatelimitError extends HotpathError {
-  declare readonly code: RatelimitErrorCode
-
-  constructor(code: RatelimitErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, options)
-    this.name = 'RatelimitError'
-  }
+export class RatelimitError extends HotpathError<RatelimitErrorCode> {
+  override name = 'RatelimitError'
 }

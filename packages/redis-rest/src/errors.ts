@@ -25,13 +25,8 @@ export const errors = {
 
 export type RestErrorCode = (typeof errors)[keyof typeof errors]
 
-export class RestServerError extends HotpathError {
-  declare readonly code: RestErrorCode
-
-  constructor(code: RestErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, options)
-    this.name = 'RestServerError'
-  }
+export class RestServerError extends HotpathError<RestErrorCode> {
+  override name = 'RestServerError'
 }
 
 /**

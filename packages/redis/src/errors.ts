@@ -26,8 +26,8 @@ export const errors = {
 
 export type RedisErrorCode = (typeof errors)[keyof typeof errors]
 
-export class RedisError extends HotpathError {
-  declare readonly code: RedisErrorCode
+export class RedisError extends HotpathError<RedisErrorCode> {
+  override name = 'RedisError'
   /** Name of the command that failed, upper case, when there is one. */
   readonly command: string | undefined
   /** For `E_PIPELINE`: index of the first failed command. */
@@ -39,7 +39,6 @@ export class RedisError extends HotpathError {
     options: { cause?: unknown; command?: string; index?: number } = {},
   ) {
     super(code, message, options)
-    this.name = 'RedisError'
     this.command = options.command
     this.index = options.index
   }

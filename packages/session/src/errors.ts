@@ -17,11 +17,6 @@ export const errors = {
 
 export type SessionErrorCode = (typeof errors)[keyof typeof errors]
 
-export class SessionError extends HotpathError {
-  declare readonly code: SessionErrorCode
-
-  constructor(code: SessionErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, options)
-    this.name = 'SessionError'
-  }
+export class SessionError extends HotpathError<SessionErrorCode> {
+  override name = 'SessionError'
 }

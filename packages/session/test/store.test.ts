@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { countRoundTrips } from '@hotpath/redis/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SessionError } from '../src/errors'
 import { createSessionStore, type SessionStoreOptions } from '../src/store'
-import { countRoundTrips } from './counting-client'
 import { memoryTarget, type OpenTarget, targets } from './targets'
 
 type Profile = { userId: string; role: string; since?: Date; theme?: string; n?: number }

@@ -5,6 +5,8 @@ import { defineScript, runScript } from '../scripts'
 import { deserialize, serialize } from '../serializer'
 import type { RedisClient, TrackingEvent } from '../types'
 
+export { countRoundTrips } from './count-round-trips'
+
 export type RedisContractFactory = () => RedisClient | Promise<RedisClient>
 
 export type RedisContractOptions = {

@@ -1,25 +1,10 @@
 import type { RedisClient } from '@hotpath/redis'
 import { createTcpRedis } from '@hotpath/redis/tcp'
+import { countRoundTrips } from '@hotpath/redis/testing'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { startRestServer } from '@hotpath/redis-rest/node'
 import { createSessionStore } from '@hotpath/session'
 import { measure, type Row, ratio, type Scenario } from '../scenario'
-
-/** Counts calls that reach Redis: one method call is one round trip (a pipeline included). */
-function countRoundTrips(client: RedisClient): { client: RedisClient; count(): number } {
-  let calls = 0
-  const counted = new Proxy(client, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver)
-      if (typeof value !== 'function' || property === 'close') return value
-      return (...args: unknown[]) => {
-        calls++
-        return (value as (...a: unknown[]) => unknown).apply(target, args)
-      }
-    },
-  })
-  return { client: counted, count: () => calls }
-}
 
 async function roundTripsPerRead(read: () => Promise<unknown>, count: () => number) {
   await read() // loads the script (NOSCRIPT → EVAL) outside the count

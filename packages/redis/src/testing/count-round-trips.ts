@@ -1,10 +1,11 @@
-import type { RedisClient } from '@hotpath/redis'
+import type { RedisClient } from '../types'
 
 /**
- * Counts the calls that reach Redis: every method call except `scan` (one per batch) and
- * `close` is one round trip, a pipeline included. Used to prove the one-round-trip read.
+ * Counts the calls that reach Redis: every method call except `close` is one round trip, a
+ * pipeline included (`scan` counts once per call, not per batch). For tests and benchmarks
+ * that prove how many round trips an operation costs.
  */
-export function countRoundTrips(client: RedisClient): { client: RedisClient; count(): number } {
+export function countRoundTrips<C extends RedisClient>(client: C): { client: C; count(): number } {
   let calls = 0
   const counted = new Proxy(client, {
     get(target, property, receiver) {
