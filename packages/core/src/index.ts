@@ -7,3 +7,5 @@ export {
 } from './duration'
 export { HotpathError, isHotpathError } from './errors'
 export { debugFromEnv } from './log-level'
+export type { Attributes, SpanHandle, Telemetry } from './telemetry'
+export { setTelemetry, telemetry } from './telemetry'

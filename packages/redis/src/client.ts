@@ -1,3 +1,4 @@
+import { type Attributes, type Telemetry, telemetry } from '@hotpath/core'
 import { isIdempotent } from './commands'
 import { Emitter } from './emitter'
 import { connectionError, errors, RedisError } from './errors'
@@ -188,10 +189,75 @@ export function createClient(
   const resilience = new Resilience(options, events, { toError, report })
   transport.onReconnect?.(() => resilience.reconnected())
 
+  const server = transport.server
+  /** A stable code where there is one (`E_TIMEOUT`, `E_CONNECTION`), else the error's name. */
+  const errorType = (error: unknown): string =>
+    error instanceof RedisError ? error.code : error instanceof Error ? error.name : 'Error'
+  const metricAttributes = (name: string, error?: unknown): Attributes => ({
+    'db.system.name': 'redis',
+    'db.operation.name': name,
+    'server.address': server?.address,
+    'server.port': server?.port,
+    'error.type': error === undefined ? undefined : errorType(error),
+  })
+  /**
+   * One span per command or pipeline (retries inside it) and one duration on the stable
+   * `db.client.operation.duration` histogram. Attributes name the operation, never its
+   * arguments; with `includeKeys`, `db.query.text` carries the command and its first key.
+   */
+  const traced = <T>(
+    t: Telemetry,
+    name: string,
+    command: Command | undefined,
+    batch: number | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> => {
+    const span = t.span(name, 'client', {
+      ...metricAttributes(name),
+      'db.query.summary': name,
+      'db.operation.batch.size': batch,
+      'db.query.text':
+        t.includeKeys && command && command.length > 1
+          ? `${name} ${String(command[1])}`
+          : undefined,
+      'hotpath.redis.driver': transport.driver,
+    })
+    const started = performance.now()
+    const done = (error?: unknown) => {
+      span.end(error)
+      t.duration(
+        'db.client.operation.duration',
+        (performance.now() - started) / 1000,
+        metricAttributes(name, error),
+      )
+    }
+    return call().then(
+      (value) => {
+        done()
+        return value
+      },
+      (error: unknown) => {
+        done(error)
+        throw error
+      },
+    )
+  }
+
   const run = <T = unknown>(
     command: Command,
     shape?: (reply: unknown) => T,
     sender: Sender = transport.send,
+  ): Promise<T> => {
+    const t = telemetry()
+    return t === undefined
+      ? untraced(command, shape, sender)
+      : traced(t, command[0], command, undefined, () => untraced(command, shape, sender))
+  }
+
+  const untraced = <T = unknown>(
+    command: Command,
+    shape: ((reply: unknown) => T) | undefined,
+    sender: Sender,
   ): Promise<T> => {
     const name = command[0]
     if (closed) return Promise.reject(closedError(name))
@@ -219,6 +285,36 @@ export function createClient(
     )
   }
   const ok = (): 'OK' => 'OK'
+
+  const pipeline = async (commands: readonly Command[]): Promise<unknown[]> => {
+    if (commands.length === 0) return []
+    if (closed) throw closedError('PIPELINE')
+    const upper = commands.map(([name, ...args]): Command => [name.toUpperCase(), ...args])
+    for (const [index, command] of upper.entries()) {
+      const refused = malformed(command, index)
+      if (refused) throw refused
+    }
+    count(commands.length)
+    const settled = await resilience.run('PIPELINE', upper.every(isIdempotent), () =>
+      transport.pipeline(upper),
+    )
+    const replies: unknown[] = []
+    for (const [index, result] of settled.entries()) {
+      if (!result.ok) {
+        const name = commands[index]?.[0] ?? '?'
+        throw fail(
+          new RedisError(
+            errors.E_PIPELINE,
+            `pipeline command ${index} (${name}) failed: ${result.error.message}`,
+            { cause: result.error, command: name, index },
+          ),
+          'PIPELINE',
+        )
+      }
+      replies.push(result.value)
+    }
+    return replies
+  }
 
   const client: ManagedRedisClient = {
     driver: transport.driver,
@@ -323,34 +419,11 @@ export function createClient(
       return shas[0] ?? ''
     },
 
-    pipeline: async (commands) => {
-      if (commands.length === 0) return []
-      if (closed) throw closedError('PIPELINE')
-      const upper = commands.map(([name, ...args]): Command => [name.toUpperCase(), ...args])
-      for (const [index, command] of upper.entries()) {
-        const refused = malformed(command, index)
-        if (refused) throw refused
-      }
-      count(commands.length)
-      const settled = await resilience.run('PIPELINE', upper.every(isIdempotent), () =>
-        transport.pipeline(upper),
-      )
-      const replies: unknown[] = []
-      for (const [index, result] of settled.entries()) {
-        if (!result.ok) {
-          const name = commands[index]?.[0] ?? '?'
-          throw fail(
-            new RedisError(
-              errors.E_PIPELINE,
-              `pipeline command ${index} (${name}) failed: ${result.error.message}`,
-              { cause: result.error, command: name, index },
-            ),
-            'PIPELINE',
-          )
-        }
-        replies.push(result.value)
-      }
-      return replies
+    pipeline: (commands) => {
+      const t = telemetry()
+      return t === undefined || commands.length === 0
+        ? pipeline(commands)
+        : traced(t, 'PIPELINE', undefined, commands.length, () => pipeline(commands))
     },
 
     call: ([name, ...args]) => run([name.toUpperCase(), ...args]),

@@ -114,7 +114,11 @@ function tcpFromEnv(env: CreateRedisOptions['env']): Config | null {
 }
 
 /** Loads a driver only when it is used, so its library stays an optional peer dependency. */
-function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Transport {
+function lazyTransport(
+  driver: DriverName,
+  url: string | undefined,
+  load: () => Promise<Transport>,
+): Transport {
   let loaded: Promise<Transport> | undefined
   let ready: Transport | undefined
   // The client registers its reconnect listener at creation; loading the driver for it would
@@ -128,8 +132,16 @@ function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Tran
     })
     return loaded
   }
+  const parsed = url === undefined ? undefined : new URL(url)
+  const defaultPort = driver === 'tcp' ? 6379 : parsed?.protocol === 'https:' ? 443 : 80
   return {
     driver,
+    ...(parsed && {
+      server: {
+        address: parsed.hostname,
+        port: parsed.port ? Number(parsed.port) : defaultPort,
+      },
+    }),
     // Transports reject with their library's errors and map them here: without the loaded
     // driver's mapping, every server reply (WRONGTYPE, NOSCRIPT) would pass for a lost
     // connection, feed the breaker and defeat runScript's EVAL fallback.
@@ -164,18 +176,18 @@ function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Tran
 
 function transportFor(config: Config): Transport {
   if (config.driver === 'memory') {
-    return lazyTransport('memory', async () =>
+    return lazyTransport('memory', undefined, async () =>
       (await import('./transports/memory')).createMemoryTransport(),
     )
   }
   if (config.driver === 'upstash') {
     const { url, token } = config
-    return lazyTransport('upstash', async () =>
+    return lazyTransport('upstash', url, async () =>
       (await import('./transports/upstash')).createUpstashTransport({ url, token }),
     )
   }
   const { url } = config
-  return lazyTransport('tcp', async () =>
+  return lazyTransport('tcp', url, async () =>
     (await import('./transports/tcp')).createTcpTransport({ url }),
   )
 }

@@ -189,6 +189,7 @@ function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean 
   const subs = subscriptions(() => connection.duplicate(), toRedisError)
   return {
     driver: 'tcp',
+    server: serverOf(connection),
     send,
     ...(start ? { start } : {}),
     toError: toRedisError,
@@ -228,6 +229,16 @@ function transportOver(connection: Redis | Cluster, { owned }: { owned: boolean 
       if (owned) await connection.quit().catch(() => connection.disconnect())
     },
   }
+}
+
+function serverOf(connection: Redis | Cluster): { address: string; port?: number } | undefined {
+  if (connection instanceof Cluster) {
+    // Commands go to the node of their slot; the first seed node names the cluster.
+    const [first] = Reflect.get(connection, 'startupNodes') as { host?: string; port?: number }[]
+    return first?.host ? { address: first.host, port: first.port } : undefined
+  }
+  const { host, port, path } = connection.options
+  return path ? { address: path } : host ? { address: host, port } : undefined
 }
 
 async function pipelineOn(redis: Redis, commands: readonly Command[]): Promise<Settled[]> {

@@ -25,6 +25,8 @@ export type Started = {
  */
 export interface Transport {
   readonly driver: DriverName
+  /** Where commands go, for telemetry (`server.address`, `server.port`). Optional. */
+  readonly server?: { address: string; port?: number }
   send: Sender
   /**
    * Sends like `send`, but returns the command itself so the client fails it at its deadline

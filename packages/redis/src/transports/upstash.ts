@@ -133,8 +133,13 @@ export function createUpstashTransport(options: UpstashConnectionOptions): Trans
 
   const subscribers = new Set<{ unsubscribe(): Promise<void> }>()
 
+  const url = new URL(options.url)
   return {
     driver: 'upstash',
+    server: {
+      address: url.hostname,
+      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+    },
     send,
     toError: toRedisError,
     pipeline: async (commands) => {
