@@ -26,9 +26,9 @@ export type Telemetry = {
 // versions in one app): a registered symbol on globalThis, as the OpenTelemetry API does.
 const SLOT = Symbol.for('hotpath.telemetry')
 type Slot = { current: Telemetry | undefined }
-const slot: Slot = ((globalThis as Record<symbol, Slot | undefined>)[SLOT] ??= {
-  current: undefined,
-})
+const registry = globalThis as Record<symbol, Slot | undefined>
+const slot: Slot = registry[SLOT] ?? { current: undefined }
+registry[SLOT] = slot
 
 /** Installs (or, with `undefined`, removes) the process-wide telemetry. */
 export function setTelemetry(telemetry: Telemetry | undefined): void {
