@@ -7,6 +7,7 @@ export default defineConfig({
     './src/drivers/tcp.ts',
     './src/drivers/memory.ts',
     './src/testing/index.ts',
+    './src/testing/count-round-trips.ts',
   ],
   format: ['esm', 'cjs'],
   dts: true,

@@ -54,7 +54,7 @@ return {ms(now), ms(expires)}
 
 /** Shared head of READ and UPDATE: nil unless the session exists and its epoch is current. */
 const LIVE = `
-local meta = redis.call('HMGET', KEYS[1], '_u', '_g')
+local meta = redis.call('HMGET', KEYS[1], '_u', '_g', '_e')
 local generation = tonumber(meta[2])
 if not meta[1] or not generation then
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -68,12 +68,16 @@ end
 `
 
 /**
- * KEYS session, index, epoch · ARGV member, rollMs (0: read only)
+ * KEYS session, index, epoch · ARGV member, rollMs (0: read only), updateAgeMs
  * → HGETALL of the session, or nil when missing, expired or revoked by the epoch.
+ * A rolling read extends only once `updateAgeMs` of the lifetime has passed since the last
+ * extension: most reads then write nothing (four writes and two PTTLs saved per read).
  */
 export const READ = defineScript(`${PRELUDE}${LIVE}
 local roll = tonumber(ARGV[2])
-if roll > 0 then extend(KEYS[1], KEYS[2], KEYS[3], ARGV[1], roll) end
+if roll > 0 and (tonumber(meta[3]) or 0) - now <= roll - tonumber(ARGV[3]) then
+  extend(KEYS[1], KEYS[2], KEYS[3], ARGV[1], roll)
+end
 return redis.call('HGETALL', KEYS[1])
 `)
 

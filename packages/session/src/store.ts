@@ -35,6 +35,13 @@ export type SessionStoreOptions = {
    */
   rolling?: boolean
   /**
+   * With `rolling`, a `get()` extends the session only once this much of its lifetime has
+   * passed since the last extension (Better Auth's `updateAge`), so most reads write nothing.
+   * `0` extends on every read. `touch()` and `update()` always extend.
+   * @default a seventh of `ttl` (1 day for the 7-day default, as Better Auth)
+   */
+  updateAge?: Duration | number
+  /**
    * Key prefix for the key registry; when unset, `HOTPATH_KEY_PREFIX` applies.
    * @default undefined
    */
@@ -70,10 +77,12 @@ export type SessionStore<T extends SessionData = SessionData> = {
   destroyAllForUser(userId: string): Promise<number>
 }
 
-const DEFAULTS = { ttl: '7d', rolling: true, prefix: undefined } satisfies Omit<
-  SessionStoreOptions,
-  'redis'
->
+const DEFAULTS = {
+  ttl: '7d',
+  rolling: true,
+  prefix: undefined,
+  updateAge: undefined,
+} satisfies Omit<SessionStoreOptions, 'redis'>
 
 const FIELD = 'd:'
 
@@ -97,6 +106,13 @@ export function createSessionStore<T extends SessionData = SessionData>(
   const { redis } = config
   const ttlMs = parseDuration(config.ttl, 'ttl', { number: 's', min: 1, error: SessionError })
   const rollMs = config.rolling ? ttlMs : 0
+  const updateAgeMs =
+    config.updateAge === undefined
+      ? Math.floor(ttlMs / 7)
+      : parseDuration(config.updateAge, 'updateAge', { number: 's', min: 0, error: SessionError })
+  if (updateAgeMs > ttlMs) {
+    throw new SessionError(errors.E_OPTION_INVALID, 'updateAge must not exceed ttl')
+  }
   const registry: SessionKeys = sessionKeys(config.prefix)
 
   const sessionKey = (user: string, id: string) => registry.keys.session({ user, id }).key
@@ -156,12 +172,12 @@ export function createSessionStore<T extends SessionData = SessionData>(
     }
   }
 
-  async function read(token: string | null | undefined, roll: number) {
+  async function read(token: string | null | undefined, roll: number, age: number) {
     const parsed = parseToken(token)
     if (!parsed) return null
     return toSession(
       parsed.hash,
-      await run(READ, keysOf(parsed.tag, parsed.hash), [parsed.hash, roll]),
+      await run(READ, keysOf(parsed.tag, parsed.hash), [parsed.hash, roll, age]),
     )
   }
 
@@ -214,11 +230,11 @@ export function createSessionStore<T extends SessionData = SessionData>(
     },
 
     async get(token) {
-      return read(token, rollMs)
+      return read(token, rollMs, updateAgeMs)
     },
 
     async touch(token) {
-      return read(token, ttlMs)
+      return read(token, ttlMs, 0)
     },
 
     async update(token, patch) {

@@ -111,6 +111,31 @@ describe.each(targets)('session store on $name', (target) => {
     expect(await sessions.get(token)).toBeNull()
   })
 
+  it('a rolling read extends only once updateAge has passed since the last extension, writing nothing before', async () => {
+    const sessions = store({ ttl: '2s', rolling: true, updateAge: '400ms' })
+    const { token, session } = await sessions.create({ userId: user(), role: 'r' })
+    // Within updateAge: the stored expiry is what it was.
+    const early = await sessions.get(token)
+    expect(early?.expiresAt.getTime()).toBe(session.expiresAt.getTime())
+    await sleep(500)
+    const late = await sessions.get(token)
+    expect(late?.expiresAt.getTime()).toBeGreaterThan(session.expiresAt.getTime() + 400)
+    // And once extended, the next read within updateAge leaves it again.
+    const again = await sessions.get(token)
+    expect(again?.expiresAt.getTime()).toBe(late?.expiresAt.getTime())
+  })
+
+  it('updateAge 0 extends on every read; updateAge above ttl is E_OPTION_INVALID', async () => {
+    const sessions = store({ ttl: '2s', rolling: true, updateAge: 0 })
+    const { token, session } = await sessions.create({ userId: user(), role: 'r' })
+    await sleep(20)
+    const read = await sessions.get(token)
+    expect(read?.expiresAt.getTime()).toBeGreaterThan(session.expiresAt.getTime())
+    expect(() => store({ ttl: '1m', updateAge: '2m' })).toThrow(
+      expect.objectContaining({ code: 'E_OPTION_INVALID' }),
+    )
+  })
+
   it('touch() extends a non-rolling session and its Redis TTL', async () => {
     const sessions = store({ ttl: '600ms', rolling: false })
     const { token, session } = await sessions.create({ userId: user(), role: 'r' })

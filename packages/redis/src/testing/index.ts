@@ -5,6 +5,7 @@ import { defineScript, runScript } from '../scripts'
 import { deserialize, serialize } from '../serializer'
 import type { RedisClient, TrackingEvent } from '../types'
 
+// Also its own subpath (`@hotpath/redis/testing/round-trips`), for code that runs outside vitest.
 export { countRoundTrips } from './count-round-trips'
 
 export type RedisContractFactory = () => RedisClient | Promise<RedisClient>

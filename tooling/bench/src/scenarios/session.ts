@@ -1,6 +1,6 @@
 import type { RedisClient } from '@hotpath/redis'
 import { createTcpRedis } from '@hotpath/redis/tcp'
-import { countRoundTrips } from '@hotpath/redis/testing'
+import { countRoundTrips } from '@hotpath/redis/testing/round-trips'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { startRestServer } from '@hotpath/redis-rest/node'
 import { createSessionStore } from '@hotpath/session'
