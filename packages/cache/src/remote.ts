@@ -1,0 +1,151 @@
+import type { Command, RedisClient, Script } from '@hotpath/redis'
+import { runScript } from '@hotpath/redis'
+import type { Scope, Telemetry } from './telemetry'
+
+/** What a read returns instead of throwing when Redis failed (the failure is already reported). */
+export const FAILED = Symbol('redis failed')
+export type Failed = typeof FAILED
+
+/**
+ * The cache's only door to Redis, and the one place where a Redis error becomes a fallback:
+ * every method reports the failure once (stats `errors`, an `error` event naming the
+ * operation) and resolves with a fallback value; none rejects, none throws, so callers branch
+ * on data. A client that throws synchronously instead of rejecting is handled the same way.
+ */
+export class Remote {
+  readonly redis: RedisClient
+  readonly #telemetry: Telemetry
+  /** Set once the server refused a multi-key MGET across cluster slots; never unset. */
+  #crossSlot = false
+
+  constructor(redis: RedisClient, telemetry: Telemetry) {
+    this.redis = redis
+    this.#telemetry = telemetry
+  }
+
+  /** Reports a failure that happened before any call was sent (a key the registry refuses). */
+  report(scope: Scope | undefined, operation: string, error: unknown): void {
+    this.#telemetry.fail(scope, operation, error)
+  }
+
+  /** Runs `call`; on failure reports it under `operation` and resolves with `fallback`. */
+  attempt<R, F>(
+    scope: Scope | undefined,
+    operation: string,
+    call: (redis: RedisClient) => Promise<R>,
+    fallback: F,
+  ): Promise<R | F> {
+    let sent: Promise<R>
+    try {
+      sent = call(this.redis)
+    } catch (error) {
+      sent = Promise.reject(error)
+    }
+    return sent.then(undefined, (error: unknown) => {
+      this.#telemetry.fail(scope, operation, error ?? new Error(`${operation} failed`))
+      return fallback
+    })
+  }
+
+  /** Sends a GET; hand the promise to `settle` (each sharer of the reply its own call). */
+  sendGet(key: string): Promise<string | null> {
+    try {
+      return this.redis.get(key)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Sends an MGET (see `mget`); hand the promise to `settle`. */
+  sendMget(keys: readonly string[]): Promise<(string | null)[]> {
+    try {
+      return this.#mget(this.redis, keys)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * `then(reply)` once `sent` settles, or `then(FAILED)` after reporting its failure: one
+   * `then` on the driver's promise for the hit path, where each extra promise hop showed as
+   * ~0.1 µs of CPU per hit (bench `cache`, instant transport).
+   */
+  settle<V, R>(
+    scope: Scope,
+    sent: Promise<V>,
+    then: (reply: V | Failed) => R,
+  ): Promise<Awaited<R>> {
+    return sent.then(then, (error: unknown) => {
+      this.#telemetry.fail(scope, 'read', error ?? new Error('read failed'))
+      return then(FAILED)
+    }) as Promise<Awaited<R>>
+  }
+
+  /**
+   * Values of several keys in one round trip: MGET (one command, the cheapest), or a pipeline
+   * of GETs once the server refused MGET across cluster slots; the driver splits that per node.
+   */
+  mget(scope: Scope | undefined, keys: readonly string[]): Promise<(string | null)[] | Failed> {
+    return this.attempt(scope, 'read', (redis) => this.#mget(redis, keys), FAILED)
+  }
+
+  #mget(redis: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
+    if (this.#crossSlot) return getEach(redis, keys)
+    return redis.mget(keys).catch((error: unknown) => {
+      if (!isCrossSlot(error)) throw error
+      this.#crossSlot = true
+      return getEach(redis, keys)
+    })
+  }
+
+  /** SET with a px expiry; false when Redis failed. */
+  set(scope: Scope, key: string, raw: string, px: number): Promise<boolean> {
+    return this.attempt(
+      scope,
+      'write',
+      async (redis) => {
+        await redis.set(key, raw, { px })
+        return true
+      },
+      false,
+    )
+  }
+
+  /** SET NX PX: true when taken, false when held elsewhere or Redis failed. */
+  takeLock(scope: Scope, key: string, token: string, px: number): Promise<boolean> {
+    return this.attempt(
+      scope,
+      'lock',
+      async (redis) => (await redis.set(key, token, { nx: true, px })) !== null,
+      false,
+    )
+  }
+
+  script(
+    scope: Scope | undefined,
+    operation: string,
+    script: Script,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    return this.attempt(scope, operation, (redis) => runScript(redis, script, keys, args), FAILED)
+  }
+
+  pipeline(
+    scope: Scope | undefined,
+    operation: string,
+    commands: readonly Command[],
+  ): Promise<unknown[] | Failed> {
+    return this.attempt(scope, operation, (redis) => redis.pipeline(commands), FAILED)
+  }
+}
+
+/** One GET per key in one pipeline, which the driver splits per cluster node. */
+function getEach(redis: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
+  return redis.pipeline(keys.map((key) => ['GET', key] as const)) as Promise<(string | null)[]>
+}
+
+/** Redis says CROSSSLOT; ioredis's cluster client refuses before sending ("same slot"). */
+function isCrossSlot(error: unknown): boolean {
+  return /CROSSSLOT|same slot/i.test(String((error as Error | undefined)?.message))
+}
