@@ -75,21 +75,27 @@ export class Cache {
     }
     this.#telemetry = new Telemetry(options.debug ?? debugFromEnv())
     this.#keys = defineInternalKeys(options.prefix).keys
-    this.#planner = new Planner(options.registry, resolveDefaults(options))
     const codec = new EntryCodec(reuseChars(options), compressAbove(options))
     const tagRetentionMs = parseDuration(
       options.tagRetention === undefined ? DEFAULT_TAG_RETENTION : options.tagRetention,
       'tagRetention',
       { ...IN_SECONDS, min: 1000 },
     )
+    const l1Options = options.l1 === true ? {} : options.l1 === false ? undefined : options.l1
+    const optIn = l1Options?.optIn ?? false
+    if (typeof optIn !== 'boolean') throw invalidOption('l1.optIn', 'true or false', optIn)
+    this.#planner = new Planner(
+      options.registry,
+      resolveDefaults(options),
+      l1Options && options.redis ? (optIn ? 'opted-in' : 'all') : 'off',
+    )
     if (options.redis) {
-      const l1Options = options.l1 === true ? {} : options.l1 === false ? undefined : options.l1
       const l1 = l1Options
         ? new L1(options.redis, l1Options.prefixes ?? [], l1Options, {
             onDegraded: (reason) => this.#telemetry.fail(undefined, 'l1', new Error(reason)),
           })
         : undefined
-      const remote = new Remote(l1?.client ?? options.redis, this.#telemetry)
+      const remote = new Remote(options.redis, l1, this.#telemetry)
       const tags = new TagTokens(remote, this.#keys, tagRetentionMs)
       this.#tiers = { remote, tags, l1, reader: new Reader(remote, tags, codec) }
     }
@@ -156,7 +162,7 @@ export class Cache {
   /** The value of a fresh read, counted as a hit; anything else is a miss (stale included). */
   #freshOnly<T>(plan: Plan, read: Read<T>): T | undefined {
     if (read.state === 'fresh') {
-      this.#telemetry.hit(plan)
+      this.#telemetry.hit(plan, read.tier)
       return read.value
     }
     this.#telemetry.miss(plan, read.state === 'stale' ? 'expired' : read.reason)

@@ -52,7 +52,7 @@ export class GetSetHandler {
   /** The value for a judged read: a hit as is, a stale one while refreshing, a miss loaded. */
   handle<T>(plan: Plan, loader: Loader<T>, read: Read<T>): T | Promise<T> {
     if (read.state === 'fresh') {
-      this.#telemetry.hit(plan)
+      this.#telemetry.hit(plan, read.tier)
       return read.value
     }
     if (read.state === 'stale') {

@@ -251,6 +251,11 @@ export class L1 {
 
   // ------------------------------------------------------------------ reads
 
+  /** Whether a `get` of `key` now would be answered from memory (no round trip). */
+  holds(key: string): boolean {
+    return this.#serving && this.#tracked(key) && this.#lru.has(key)
+  }
+
   #startFill(key: string): Fill {
     const fill: Fill = { key, dirty: false }
     let set = this.#fills.get(key)

@@ -46,6 +46,8 @@ export type Plan = {
   namespace: string
   tags: readonly string[]
   schema: SchemaLike | undefined
+  /** Whether this key may be answered from the in-process L1 (the tier on, the key not opted out). */
+  l1: boolean
   /** Per-call options, resolved against `base` only when a miss needs them (see `policyOf`). */
   options: CachePolicy | undefined
   base: ResolvedPolicy
@@ -65,16 +67,31 @@ export function graceOf(plan: Plan): number {
 export const NO_TAGS: readonly string[] = []
 const NAMESPACES_MAX = 10_000
 
+/** Which keys L1 keeps: none (tier off), all but opted-out definitions, or only opted-in ones. */
+export type L1Scope = 'off' | 'all' | 'opted-in'
+
+type Parsed = { namespace: string; l1: boolean }
+
 /** Turns a key and per-call options into a `Plan`, checking both. */
 export class Planner {
   readonly #registry: RegistryLike | undefined
   readonly #defaults: ResolvedPolicy
+  readonly #l1: L1Scope
   /** `registry.parse` per string key, remembered: parsing a key costs more than a hit's bookkeeping. */
-  readonly #namespaces = new BoundedMap<string, string>(NAMESPACES_MAX)
+  readonly #parsed = new BoundedMap<string, Parsed>(NAMESPACES_MAX)
+  readonly #unregistered: Parsed
 
-  constructor(registry: RegistryLike | undefined, defaults: ResolvedPolicy) {
+  constructor(registry: RegistryLike | undefined, defaults: ResolvedPolicy, l1: L1Scope) {
     this.#registry = registry
     this.#defaults = defaults
+    this.#l1 = l1
+    this.#unregistered = { namespace: DEFAULT_NAMESPACE, l1: this.#l1Of(undefined) }
+  }
+
+  /** A definition's `l1` wins; else the cache's scope decides. */
+  #l1Of(definition: { readonly l1?: boolean | undefined } | undefined): boolean {
+    if (this.#l1 === 'off') return false
+    return definition?.l1 ?? this.#l1 === 'all'
   }
 
   plan<T>(key: CacheKey<T>, options: GetOrSetOptions<T> | SetOptions | undefined): Plan {
@@ -83,9 +100,11 @@ export class Planner {
       options && 'schema' in options ? (options.schema as SchemaLike | undefined) : undefined
     if (typeof key === 'string') {
       checkKeyText(key, 'cache key')
+      const parsed = this.#parse(key)
       return {
         key,
-        namespace: this.#namespaceOf(key),
+        namespace: parsed.namespace,
+        l1: parsed.l1,
         options,
         base: this.#defaults,
         tags: options?.tags ?? NO_TAGS,
@@ -104,6 +123,7 @@ export class Planner {
     return {
       key: key.key,
       namespace: key.name,
+      l1: this.#l1Of(definition),
       options,
       base,
       tags: union(key.tags, options?.tags),
@@ -111,14 +131,17 @@ export class Planner {
     }
   }
 
-  #namespaceOf(key: string): string {
-    if (!this.#registry) return DEFAULT_NAMESPACE
-    let namespace = this.#namespaces.get(key)
-    if (namespace === undefined) {
-      namespace = this.#registry.parse(key)?.name ?? DEFAULT_NAMESPACE
-      this.#namespaces.set(key, namespace)
+  #parse(key: string): Parsed {
+    if (!this.#registry) return this.#unregistered
+    let parsed = this.#parsed.get(key)
+    if (parsed === undefined) {
+      const found = this.#registry.parse(key)
+      parsed = found
+        ? { namespace: found.name, l1: this.#l1Of(found.definition) }
+        : this.#unregistered
+      this.#parsed.set(key, parsed)
     }
-    return namespace
+    return parsed
   }
 }
 

@@ -6,7 +6,10 @@ import { type SchemaLike, validate } from './schema'
 import { EMPTY_TOKENS, type TagTokens, type Tokens } from './tags'
 import { BoundedMap, union } from './util'
 
-type Found<T> = { value: T; entry: Entry; tokens: Tokens; at: number }
+/** Which tier answered: the in-process L1 (no round trip) or Redis. */
+export type Tier = 'l1' | 'l2'
+
+type Found<T> = { value: T; entry: Entry; tokens: Tokens; at: number; tier: Tier }
 export type Hit<T> = (Found<T> & { state: 'fresh' }) | (Found<T> & { state: 'stale' })
 export type Miss = {
   state: 'miss'
@@ -27,6 +30,7 @@ type Flight = {
   tokens?: Tokens
   /** The reply arrived: later readers send their own. */
   done: boolean
+  tier: Tier
 }
 
 const FLIGHTS_MAX = 10_000
@@ -64,11 +68,11 @@ export class Reader {
       flight.done = true
       if (reply === FAILED) return errorMiss(flight.at)
       if (flight.tags.length === 0) {
-        return this.#evaluate<T>(plan, reply as string | null, EMPTY_TOKENS, flight.at)
+        return this.#evaluate<T>(plan, reply as string | null, EMPTY_TOKENS, flight.at, flight.tier)
       }
       const replies = reply as (string | null)[]
       flight.tokens ??= tokensOf(flight.tags, replies)
-      return this.#evaluate<T>(plan, replies[0] ?? null, flight.tokens, flight.at)
+      return this.#evaluate<T>(plan, replies[0] ?? null, flight.tokens, flight.at, flight.tier)
     })
   }
 
@@ -84,7 +88,9 @@ export class Reader {
       this.#remote.report(plans[0], 'read', error)
       return plans.map(() => errorMiss(at))
     }
-    const replies = keys.length === 0 ? [] : await this.#remote.mget(plans[0], keys)
+    const viaL1 = plans.every((plan) => plan.l1)
+    const tier: Tier = viaL1 && this.#remote.inL1(keys) ? 'l1' : 'l2'
+    const replies = keys.length === 0 ? [] : await this.#remote.mget(plans[0], keys, viaL1)
     if (replies === FAILED) return plans.map(() => errorMiss(at))
     const tokens: Tokens = new Map()
     tags.forEach((tag, index) => {
@@ -93,7 +99,7 @@ export class Reader {
     return Promise.all(
       plans.map((plan, index) =>
         // Each plan gets its own copy: a later write must not see tokens another key fetched.
-        this.#evaluate<T>(plan, replies[index] ?? null, new Map(tokens), at),
+        this.#evaluate<T>(plan, replies[index] ?? null, new Map(tokens), at, tier),
       ),
     )
   }
@@ -111,20 +117,23 @@ export class Reader {
     if (shared && !shared.done) return shared
     const at = Date.now()
     let reply: Flight['reply']
+    let tier: Tier = 'l2'
     if (tags.length === 0) {
-      reply = this.#remote.sendGet(plan.key)
+      if (plan.l1 && this.#remote.inL1([plan.key])) tier = 'l1'
+      reply = this.#remote.sendGet(plan.key, plan.l1)
     } else {
       let keys: string[]
       try {
         keys = [plan.key]
         for (let i = 0; i < tags.length; i++) keys.push(this.#tags.keyOf(tags[i] as string))
-        reply = this.#remote.sendMget(keys)
+        if (plan.l1 && this.#remote.inL1(keys)) tier = 'l1'
+        reply = this.#remote.sendMget(keys, plan.l1)
       } catch (error) {
         // a tag the registry refuses (an empty one, say) degrades like a failed read
         reply = Promise.reject(error)
       }
     }
-    const flight: Flight = { tags, at, reply, done: false }
+    const flight: Flight = { tags, at, reply, done: false, tier }
     this.#flights.set(slot, flight)
     return flight
   }
@@ -134,17 +143,24 @@ export class Reader {
     raw: string | null,
     tokens: Tokens,
     at: number,
+    tier: Tier,
   ): Read<T> | Promise<Read<T>> {
     if (raw === null) return { state: 'miss', reason: 'absent', tokens, at }
     const entry = this.#codec.headerSync(plan.key, raw)
     if (!entry || plan.schema || !knowsAll(tokens, entry.tags)) {
-      return this.#evaluateSlow(plan, raw, tokens, at)
+      return this.#evaluateSlow(plan, raw, tokens, at, tier)
     }
-    return this.#judge<T>(plan, raw, entry, tokens, at)
+    return this.#judge<T>(plan, raw, entry, tokens, at, tier)
   }
 
   /** A compressed entry, a schema to check, or tags a loader chose that we hold no tokens for. */
-  async #evaluateSlow<T>(plan: Plan, raw: string, shared: Tokens, at: number): Promise<Read<T>> {
+  async #evaluateSlow<T>(
+    plan: Plan,
+    raw: string,
+    shared: Tokens,
+    at: number,
+    tier: Tier,
+  ): Promise<Read<T>> {
     let tokens = shared
     const entry = await this.#codec.header(plan.key, raw)
     if (!entry) return { state: 'miss', reason: 'invalid', tokens, at }
@@ -156,8 +172,10 @@ export class Reader {
       if (!(await this.#tags.fetch(plan, unknown, tokens))) {
         return { state: 'miss', reason: 'error', tokens, at }
       }
+      // the tokens just fetched came from Redis
+      tier = 'l2'
     }
-    const judged = this.#judge<T>(plan, raw, entry, tokens, at)
+    const judged = this.#judge<T>(plan, raw, entry, tokens, at, tier)
     if (judged.state === 'miss' || !plan.schema) return judged
     const checked = await validate(plan.schema as SchemaLike<T>, judged.value)
     if (!checked.ok) return { state: 'miss', reason: 'invalid', tokens, at }
@@ -165,7 +183,14 @@ export class Reader {
   }
 
   /** Tag tokens, logical expiry, then the payload of an entry whose tags' tokens are known. */
-  #judge<T>(plan: Plan, raw: string, entry: Entry, tokens: Tokens, at: number): Read<T> {
+  #judge<T>(
+    plan: Plan,
+    raw: string,
+    entry: Entry,
+    tokens: Tokens,
+    at: number,
+    tier: Tier,
+  ): Read<T> {
     for (let index = 0; index < entry.tags.length; index++) {
       if (entry.tokens[index] !== tokens.get(entry.tags[index] as string)) {
         return { state: 'miss', reason: 'invalidated', tokens, at }
@@ -177,7 +202,7 @@ export class Reader {
     if (!state) return { state: 'miss', reason: 'expired', tokens, at }
     const decoded = this.#codec.value<T>(plan.key, raw, entry)
     if (!decoded.ok) return { state: 'miss', reason: 'invalid', tokens, at }
-    return { state, value: decoded.value, entry, tokens, at }
+    return { state, value: decoded.value, entry, tokens, at, tier }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Command, RedisClient, Script } from '@hotpath/redis'
 import { runScript } from '@hotpath/redis'
+import type { L1 } from './l1'
 import type { Scope, Telemetry } from './telemetry'
 
 /** What a read returns instead of throwing when Redis failed (the failure is already reported). */
@@ -13,14 +14,28 @@ export type Failed = typeof FAILED
  * on data. A client that throws synchronously instead of rejecting is handled the same way.
  */
 export class Remote {
+  /** The client every write and L1 read goes through (L1's, when it is on: writes evict). */
   readonly redis: RedisClient
+  /** The driver itself, for reads of keys L1 must not keep. */
+  readonly #direct: RedisClient
+  readonly #l1: L1 | undefined
   readonly #telemetry: Telemetry
   /** Set once the server refused a multi-key MGET across cluster slots; never unset. */
   #crossSlot = false
 
-  constructor(redis: RedisClient, telemetry: Telemetry) {
-    this.redis = redis
+  constructor(redis: RedisClient, l1: L1 | undefined, telemetry: Telemetry) {
+    this.redis = l1?.client ?? redis
+    this.#direct = redis
+    this.#l1 = l1
     this.#telemetry = telemetry
+  }
+
+  /** Whether reading all of `keys` through L1 now costs no round trip. */
+  inL1(keys: readonly string[]): boolean {
+    const l1 = this.#l1
+    if (!l1) return false
+    for (let i = 0; i < keys.length; i++) if (!l1.holds(keys[i] as string)) return false
+    return true
   }
 
   /** Reports a failure that happened before any call was sent (a key the registry refuses). */
@@ -47,19 +62,22 @@ export class Remote {
     })
   }
 
-  /** Sends a GET; hand the promise to `settle` (each sharer of the reply its own call). */
-  sendGet(key: string): Promise<string | null> {
+  /**
+   * Sends a GET, through L1 when `viaL1`; hand the promise to `settle` (each sharer of the
+   * reply its own call).
+   */
+  sendGet(key: string, viaL1: boolean): Promise<string | null> {
     try {
-      return this.redis.get(key)
+      return (viaL1 ? this.redis : this.#direct).get(key)
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
   /** Sends an MGET (see `mget`); hand the promise to `settle`. */
-  sendMget(keys: readonly string[]): Promise<(string | null)[]> {
+  sendMget(keys: readonly string[], viaL1: boolean): Promise<(string | null)[]> {
     try {
-      return this.#mget(this.redis, keys)
+      return this.#mget(viaL1 ? this.redis : this.#direct, keys)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -85,8 +103,12 @@ export class Remote {
    * Values of several keys in one round trip: MGET (one command, the cheapest), or a pipeline
    * of GETs once the server refused MGET across cluster slots; the driver splits that per node.
    */
-  mget(scope: Scope | undefined, keys: readonly string[]): Promise<(string | null)[] | Failed> {
-    return this.attempt(scope, 'read', (redis) => this.#mget(redis, keys), FAILED)
+  mget(
+    scope: Scope | undefined,
+    keys: readonly string[],
+    viaL1 = true,
+  ): Promise<(string | null)[] | Failed> {
+    return this.attempt(scope, 'read', () => this.sendMget(keys, viaL1), FAILED)
   }
 
   #mget(redis: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {

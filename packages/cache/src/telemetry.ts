@@ -21,10 +21,11 @@ export class Telemetry {
     return this.#events
   }
 
-  hit(scope: Scope): void {
+  hit(scope: Scope, tier: 'l1' | 'l2'): void {
     this.#stats.add(scope.namespace, 'hits')
+    this.#stats.add(scope.namespace, tier === 'l1' ? 'l1Hits' : 'l2Hits')
     if (this.#events.wants('hit')) {
-      this.#events.emit('hit', { key: scope.key, namespace: scope.namespace })
+      this.#events.emit('hit', { key: scope.key, namespace: scope.namespace, tier })
     }
   }
 
