@@ -34,7 +34,7 @@ export class StatsRecorder {
   #lastNamespace: string | undefined
   #lastCounters: CacheCounters | undefined
 
-  add(namespace: string, counter: keyof CacheCounters, by = 1): void {
+  add(namespace: string, counter: Exclude<keyof CacheCounters, 'hits'>, by = 1): void {
     let counters = namespace === this.#lastNamespace ? this.#lastCounters : undefined
     if (!counters) {
       counters = this.#byNamespace.get(namespace)
@@ -50,7 +50,9 @@ export class StatsRecorder {
 
   snapshot(): CacheStats {
     const out: CacheStats = {}
-    for (const [namespace, counters] of this.#byNamespace) out[namespace] = { ...counters }
+    for (const [namespace, counters] of this.#byNamespace) {
+      out[namespace] = { ...counters, hits: counters.l1Hits + counters.l2Hits }
+    }
     return out
   }
 

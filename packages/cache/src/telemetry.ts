@@ -22,7 +22,7 @@ export class Telemetry {
   }
 
   hit(scope: Scope, tier: 'l1' | 'l2'): void {
-    this.#stats.add(scope.namespace, 'hits')
+    // `hits` is the sum, made by `snapshot`: one count per hit, not two
     this.#stats.add(scope.namespace, tier === 'l1' ? 'l1Hits' : 'l2Hits')
     if (this.#events.wants('hit')) {
       this.#events.emit('hit', { key: scope.key, namespace: scope.namespace, tier })
