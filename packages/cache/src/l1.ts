@@ -256,6 +256,15 @@ export class L1 {
     return this.#serving && this.#tracked(key) && this.#lru.has(key)
   }
 
+  /**
+   * The stored text of `key` (`null`: cached as absent) when memory answers, else `undefined`;
+   * counted as a hit or miss like a `get`. Synchronous: the cache's read skips `get`'s promise.
+   */
+  lookup(key: string): string | null | undefined {
+    const stored = this.#peek(key)
+    return stored === undefined ? undefined : stored === ABSENT ? null : stored
+  }
+
   #startFill(key: string): Fill {
     const fill: Fill = { key, dirty: false }
     let set = this.#fills.get(key)

@@ -63,6 +63,13 @@ export class Reader {
    */
   read<T>(plan: Plan): Promise<Read<T>> {
     const tags = this.#tags.tagsFor(plan.key, plan.tags)
+    if (plan.l1 && tags.length === 0) {
+      // An L1 hit is judged at once: no round trip to share, no promise hop to wait for.
+      const stored = this.#remote.fromL1(plan.key)
+      if (stored !== undefined) {
+        return Promise.resolve(this.#evaluate<T>(plan, stored, EMPTY_TOKENS, Date.now(), 'l1'))
+      }
+    }
     const flight = this.#flight(plan, tags)
     return this.#remote.settle(plan, flight.reply, (reply) => {
       flight.done = true
@@ -119,7 +126,6 @@ export class Reader {
     let reply: Flight['reply']
     let tier: Tier = 'l2'
     if (tags.length === 0) {
-      if (plan.l1 && this.#remote.inL1([plan.key])) tier = 'l1'
       reply = this.#remote.sendGet(plan.key, plan.l1)
     } else {
       let keys: string[]
