@@ -109,3 +109,22 @@ describe('L1 options and logging', () => {
     )
   })
 })
+
+describe.each(['standalone', 'memory'] as const)('L1 write path on %s', (target) => {
+  test('a pipeline through cache.redis evicts only the keys it names, not all of L1', async () => {
+    const prefix = runId()
+    const { cache, keys } = await l1Cache(target, prefix)
+    const hot = keys.hot({ id: 1 })
+    expect(await roundTrips(cache, hot, 3)).toBe(0)
+    // a command the write path has no rule for, on a key outside L1's prefixes
+    await cache.redis?.pipeline([['INCR', `other:${prefix}:counter`]])
+    let before = commandsOf(cache)
+    expect(await cache.getOrSet(hot, () => ({ v: 0 }))).toEqual({ v: 1 })
+    expect(commandsOf(cache) - before).toBe(0)
+    // the same kind of command on a cached key evicts it: the process reads its own write
+    await cache.redis?.pipeline([['PEXPIRE', hot.key, 60_000]])
+    before = commandsOf(cache)
+    expect(await cache.getOrSet(hot, () => ({ v: 0 }))).toEqual({ v: 1 })
+    expect(commandsOf(cache) - before).toBeGreaterThanOrEqual(1)
+  })
+})
