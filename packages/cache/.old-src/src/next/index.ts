@@ -1,7 +1,0 @@
-export type { IncrementalCacheHandlerClass } from './incremental-handler'
-export { createIncrementalCacheHandler } from './incremental-handler'
-export type { NextHandlerOptions } from './options'
-export type { RevalidateOptions } from './revalidate'
-export { revalidateTags } from './revalidate'
-export type { UseCacheEntry, UseCacheHandler } from './use-cache-handler'
-export { createUseCacheHandler } from './use-cache-handler'
