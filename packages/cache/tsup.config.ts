@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['./src/index.ts', './src/next/index.ts'],
+  entry: ['./src/index.ts', './src/lock/index.ts', './src/structures.ts', './src/next/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -34,6 +34,12 @@ export class DecodedValues {
     return kept !== undefined && kept.raw === raw ? kept : undefined
   }
 
+  /** What was kept for `key` when `entry` is the header it kept (the text matched). */
+  kept(key: string, entry: Entry): Decoded | undefined {
+    const kept = this.#kept.get(key)
+    return kept !== undefined && kept.entry === entry ? kept : undefined
+  }
+
   /** The value of `kept`, copied for this caller. */
   copy<T>(kept: Decoded): T {
     try {

@@ -1,6 +1,7 @@
 import { checkFunction, invalidArgument } from './arguments'
 export type CacheEventMap = {
-  hit: { key: string; namespace: string }
+  /** `tier`: `l1` when the in-process tier answered (no round trip), `l2` when Redis did. */
+  hit: { key: string; namespace: string; tier: 'l1' | 'l2' }
   miss: {
     key: string
     namespace: string
@@ -62,7 +63,7 @@ export class CacheEvents {
   }
 
   emit<E extends CacheEventName>(name: E, event: CacheEventMap[E]): void {
-    if (this.#debug) console.debug(`[hotpath:cache] ${name}`, describe(event))
+    if (this.#debug) console.debug(`[hotpath:cache] ${label(name, event)}`, describe(event))
     const set = this.#listeners.get(name)
     if (!set) return
     for (const listener of set) {
@@ -77,6 +78,11 @@ export class CacheEvents {
     if (this.#debug) return true
     return this.#listening > 0 && (this.#listeners.get(name)?.size ?? 0) > 0
   }
+}
+
+/** `HIT l1` / `HIT l2` for hits, so a debug log shows at a glance which tier answered. */
+function label(name: CacheEventName, event: object): string {
+  return name === 'hit' ? `HIT ${(event as CacheEventMap['hit']).tier}` : name
 }
 
 function describe(event: object): string {

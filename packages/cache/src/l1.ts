@@ -92,6 +92,8 @@ const KEYED = new Set([
   'lrem',
 ])
 const VARIADIC = new Set(['del', 'unlink'])
+/** Commands that change keys they do not name: L1 is emptied. */
+const FLUSHING = new Set(['FLUSHDB', 'FLUSHALL', 'SWAPDB', 'SELECT'])
 
 /**
  * An in-process L1 in front of a `RedisClient`: `get` and `mget` of keys under `prefixes` are
@@ -251,6 +253,20 @@ export class L1 {
 
   // ------------------------------------------------------------------ reads
 
+  /** Whether a `get` of `key` now would be answered from memory (no round trip). */
+  holds(key: string): boolean {
+    return this.#serving && this.#tracked(key) && this.#lru.has(key)
+  }
+
+  /**
+   * The stored text of `key` (`null`: cached as absent) when memory answers, else `undefined`;
+   * counted as a hit or miss like a `get`. Synchronous: the cache's read skips `get`'s promise.
+   */
+  lookup(key: string): string | null | undefined {
+    const stored = this.#peek(key)
+    return stored === undefined ? undefined : stored === ABSENT ? null : stored
+  }
+
   #startFill(key: string): Fill {
     const fill: Fill = { key, dirty: false }
     let set = this.#fills.get(key)
@@ -369,9 +385,14 @@ export class L1 {
         if (upper === 'GET' || upper === 'MGET' || upper === 'PTTL' || upper === 'TTL') continue
         if (upper === 'EVAL' || upper === 'EVALSHA') {
           keys.push(...args.slice(2, 2 + Number(args[1] ?? 0)).map(String))
-        } else if (upper === 'SET' || upper === 'DEL' || upper === 'UNLINK') {
-          keys.push(...(upper === 'SET' ? args.slice(0, 1) : args).map(String))
-        } else return null
+        } else if (FLUSHING.has(upper)) {
+          return null
+        } else {
+          // Any other command: every argument may be a key. Evicting a key that was only a
+          // value costs one extra round trip; flushing all of L1 on every unknown command (a
+          // limiter's pipeline on the same client) cost the whole tier.
+          for (const arg of args) if (typeof arg === 'string') keys.push(arg)
+        }
       }
       return keys
     }

@@ -13,7 +13,11 @@ export const IN_SECONDS = { number: 's', error: CacheError } as const
 export const IN_MILLISECONDS = { number: 'ms', error: CacheError } as const
 
 /** What the cache needs of a `@hotpath/keys` registry: naming a key for stats. */
-export type RegistryLike = { parse(key: string): { readonly name: string } | null }
+export type RegistryLike = {
+  parse(
+    key: string,
+  ): { readonly name: string; readonly definition?: { readonly l1?: boolean | undefined } } | null
+}
 
 /**
  * Per-call and default policy of `getOrSet`. Every duration takes the shared forms (`'250ms'`,
@@ -116,10 +120,12 @@ export type CacheOptions = {
    * An in-process L1 in front of Redis (off by default): hot hits cost no round trip. Kept
    * coherent by Redis tracking on tcp and memory (any writer evicts), by hotpath's own
    * invalidation messages over the upstash driver, and otherwise by `l1.ttl` alone. `prefixes`
-   * limits what is tracked and cached (default: every key this cache reads).
+   * limits what is tracked and cached (default: every key this cache reads). A key definition
+   * with `l1: false` (`@hotpath/keys`) is never kept; with `optIn: true` only definitions with
+   * `l1: true` are.
    * @default false
    */
-  l1?: boolean | (L1Options & { prefixes?: readonly string[] })
+  l1?: boolean | (L1Options & { prefixes?: readonly string[]; optIn?: boolean })
   /**
    * Prefix for the cache's own keys (tags, locks). Defaults to the key registry's default
    * (`HOTPATH_KEY_PREFIX`).

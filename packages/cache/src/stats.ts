@@ -1,6 +1,10 @@
 export type CacheCounters = {
-  /** Reads answered with a fresh value. */
+  /** Reads answered with a fresh value: `l1Hits + l2Hits`. */
   hits: number
+  /** Fresh hits answered from the in-process L1, without a round trip. */
+  l1Hits: number
+  /** Fresh hits answered by Redis. */
+  l2Hits: number
   /** Reads that found nothing usable (absent, expired, tag-invalidated, failing schema, Redis error). */
   misses: number
   /** Reads answered with a stale value inside its grace window. */
@@ -13,7 +17,15 @@ export type CacheCounters = {
 
 export type CacheStats = Record<string, CacheCounters>
 
-const zero = (): CacheCounters => ({ hits: 0, misses: 0, staleServed: 0, loaderRuns: 0, errors: 0 })
+const zero = (): CacheCounters => ({
+  hits: 0,
+  l1Hits: 0,
+  l2Hits: 0,
+  misses: 0,
+  staleServed: 0,
+  loaderRuns: 0,
+  errors: 0,
+})
 
 /** Counters per registry namespace (the key definition's name; `default` for unregistered keys). */
 export class StatsRecorder {
@@ -22,7 +34,7 @@ export class StatsRecorder {
   #lastNamespace: string | undefined
   #lastCounters: CacheCounters | undefined
 
-  add(namespace: string, counter: keyof CacheCounters, by = 1): void {
+  add(namespace: string, counter: Exclude<keyof CacheCounters, 'hits'>, by = 1): void {
     let counters = namespace === this.#lastNamespace ? this.#lastCounters : undefined
     if (!counters) {
       counters = this.#byNamespace.get(namespace)
@@ -38,7 +50,9 @@ export class StatsRecorder {
 
   snapshot(): CacheStats {
     const out: CacheStats = {}
-    for (const [namespace, counters] of this.#byNamespace) out[namespace] = { ...counters }
+    for (const [namespace, counters] of this.#byNamespace) {
+      out[namespace] = { ...counters, hits: counters.l1Hits + counters.l2Hits }
+    }
     return out
   }
 

@@ -46,6 +46,8 @@ describe('observability', () => {
     await cache.getOrSet(`${id}:k`, () => 1)
     expect(cache.stats().default).toEqual({
       hits: 1,
+      l1Hits: 0,
+      l2Hits: 1,
       misses: 0,
       staleServed: 0,
       loaderRuns: 0,
@@ -90,7 +92,7 @@ describe('observability', () => {
     expect(
       lines.some((line) => line.startsWith('[hotpath:cache] miss') && line.includes(`${id}:k`)),
     ).toBe(true)
-    expect(lines.some((line) => line.startsWith('[hotpath:cache] hit'))).toBe(true)
+    expect(lines.some((line) => line.startsWith('[hotpath:cache] HIT l2'))).toBe(true)
   })
 
   test('a throwing listener does not break the read that emitted the event', async () => {

@@ -48,6 +48,6 @@ describe.each(TARGETS)('the stale event on %s', (target) => {
     hits.length = 0
     expect(await cache.getOrSet(ref, refresh)).toBe('v2')
     expect(stale).toHaveLength(3)
-    expect(hits).toEqual([{ key: ref.key, namespace: 'item' }])
+    expect(hits).toEqual([{ key: ref.key, namespace: 'item', tier: 'l2' }])
   })
 })

@@ -52,6 +52,13 @@ export type KeyOptions<T extends string = string, V = unknown> = {
   slot?: ParamName<T>
   /** Free text for `describe()` and the generated key table. @default undefined */
   description?: string
+  /**
+   * Whether readers with an in-process tier (`@hotpath/cache` with `l1`) keep this key's
+   * values in process memory: `false` keeps a key out (say, a value that must be seen the
+   * moment another app writes it over HTTP), `true` opts it in where L1 is opt-in.
+   * @default undefined (the reader's own default)
+   */
+  l1?: boolean
 }
 
 const SPEC = Symbol.for('@hotpath/keys.spec')
@@ -99,6 +106,8 @@ export type KeyDefinition<T extends string = string, V = unknown> = Builder<T, V
   readonly slot: ParamName<T> | undefined
   readonly description: string | undefined
   readonly schema: StandardSchemaV1<unknown, V> | undefined
+  /** Whether an in-process tier may keep this key; `undefined` leaves it to the reader. */
+  readonly l1: boolean | undefined
   /** Tags for a parameter set (what `KeyRef.tags` holds). */
   tagsOf(params: ParsedParams<T>): string[]
   /** Redis SCAN glob that matches every key of this template and no key of another. */
@@ -187,7 +196,10 @@ export function createDefinition(name: string, spec: KeySpec, prefix: string): K
   if (jitter > 0 && ttl === undefined) {
     throw new KeyError('E_OPTION_INVALID', `${where}: jitter needs a ttl`)
   }
-  const { version, slot, description, schema } = options
+  const { version, slot, description, schema, l1 } = options
+  if (l1 !== undefined && typeof l1 !== 'boolean') {
+    throw new KeyError('E_OPTION_INVALID', `${where}: l1 must be true or false`)
+  }
   if (version !== undefined && !(Number.isSafeInteger(version) && version > 0)) {
     throw new KeyError('E_OPTION_INVALID', `${where}: version must be a positive integer`)
   }
@@ -257,6 +269,7 @@ export function createDefinition(name: string, spec: KeySpec, prefix: string): K
     slot: { value: slot, enumerable: true },
     description: { value: description, enumerable: true },
     schema: { value: schema, enumerable: true },
+    l1: { value: l1, enumerable: true },
     tagsOf: { value: tagsOf },
     pattern: { value: () => glob },
   }) as unknown as KeyDefinition

@@ -257,9 +257,22 @@ describe('options validation', () => {
     [{ tags: 'user' }, 'tags as a string'],
     [{ schema: {} }, 'schema that is not a Standard Schema'],
     [{ description: 5 }, 'non-string description'],
+    [{ l1: 'yes' }, 'l1 that is not a boolean'],
   ])('refuses %j (%s) with E_OPTION_INVALID', (options, _reason) => {
     const spec = key('k:{id}', options as object)
     expectKeyError(() => defineKeys({ k: spec }), 'E_OPTION_INVALID')
+  })
+
+  it('carries l1 on the definition: true, false, or undefined when not given', () => {
+    const registry = defineKeys({
+      hot: key('hot:{id}', { l1: true }),
+      live: key('live:{id}', { l1: false }),
+      plain: key('plain:{id}'),
+    })
+    expect(registry.keys.hot.l1).toBe(true)
+    expect(registry.keys.live.l1).toBe(false)
+    expect(registry.keys.plain.l1).toBeUndefined()
+    expect(registry.keys.live({ id: 1 }).definition.l1).toBe(false)
   })
 
   it('refuses a slot that is not a parameter of the template', () => {

@@ -1,11 +1,11 @@
 import { type Duration, parseDuration } from '@hotpath/core'
 import { type RedisClient, runScript } from '@hotpath/redis'
-import { checkFunction, checkKeyText, checkOptions } from './arguments'
-import { CacheError, errors } from './errors'
-import type { InternalKeys } from './internal-keys'
-import { IN_MILLISECONDS } from './options'
-import { acquireScript, extendScript, releaseScript } from './scripts'
-import { randomToken, sleep } from './util'
+import { checkFunction, checkKeyText, checkOptions } from '../arguments'
+import { CacheError, errors } from '../errors'
+import type { InternalKeys } from '../internal-keys'
+import { IN_MILLISECONDS } from '../options'
+import { acquireScript, extendScript, releaseScript } from '../scripts'
+import { randomToken, sleep } from '../util'
 
 export type LockOptions = {
   /**
