@@ -3,7 +3,11 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: [
     './src/index.ts',
+    './src/drivers/http.ts',
     './src/drivers/upstash.ts',
+    // the two halves of `#http-client`, chosen by the consumer's conditions, not at build time
+    './src/transports/http-fetch.ts',
+    './src/transports/http-undici.ts',
     './src/drivers/tcp.ts',
     './src/drivers/memory.ts',
     './src/testing/index.ts',
@@ -13,4 +17,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  external: [/^#/],
 })

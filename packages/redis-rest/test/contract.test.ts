@@ -1,4 +1,5 @@
 import { createRedis } from '@hotpath/redis'
+import { createHttpRedis } from '@hotpath/redis/http'
 import { registerRedisContractSuite } from '@hotpath/redis/testing'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { redisTargets, startRedis } from '@hotpath/test-redis'
@@ -20,6 +21,21 @@ async function throughServer(redis: string) {
   return createUpstashRedis({ url: server.url, token: TOKEN, timeoutMs: 5000 })
 }
 
+async function httpThroughServer(redis: string, encoding: 'json' | 'base64' = 'json') {
+  const server = await startRestServer({ redis, token: TOKEN, port: 0 })
+  servers.push(server)
+  return createHttpRedis({ url: server.url, token: TOKEN, timeoutMs: 5000, encoding })
+}
+
+async function stoppedServerHttpClient() {
+  const server = await startRestServer({ redis: 'memory://', token: TOKEN, port: 0 })
+  await fetch(`${server.url}/ping`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  const client = createHttpRedis({ url: server.url, token: TOKEN, timeoutMs: 300, retries: 0 })
+  await client.ping()
+  await server.close()
+  return client
+}
+
 // A REST server that answered once, then went away.
 async function stoppedServerClient() {
   const server = await startRestServer({ redis: 'memory://', token: TOKEN, port: 0 })
@@ -30,6 +46,28 @@ async function stoppedServerClient() {
   await server.close()
   return client
 }
+
+// hotpath's own REST client (@hotpath/redis/http), undici on Node.
+registerRedisContractSuite(
+  'http via redis-rest (redis-server)',
+  () => httpThroughServer(redisTargets().standalone.url),
+  { unreachable: stoppedServerHttpClient, tracks: false },
+)
+
+registerRedisContractSuite(
+  'http with Upstash-Encoding: base64 via redis-rest (redis-server)',
+  () => httpThroughServer(redisTargets().standalone.url, 'base64'),
+  { unreachable: stoppedServerHttpClient, tracks: false },
+)
+
+registerRedisContractSuite(
+  'http via redis-rest (memory://)',
+  () => httpThroughServer('memory://'),
+  {
+    unreachable: stoppedServerHttpClient,
+    tracks: false,
+  },
+)
 
 registerRedisContractSuite(
   'upstash via redis-rest (redis-server)',
