@@ -78,21 +78,31 @@ registerRedisContractSuite(
   },
 )
 
-// What apps get from UPSTASH_REDIS_REST_*: the same driver, loaded on first use behind a wrapper.
+// What apps get from UPSTASH_REDIS_REST_*: the http driver by default (the SDK with
+// restDriver: 'upstash'), loaded on first use behind a wrapper.
+async function fromEnv(restDriver: 'http' | 'upstash') {
+  const server = await startRestServer({
+    redis: redisTargets().standalone.url,
+    token: TOKEN,
+    port: 0,
+  })
+  servers.push(server)
+  const env = { UPSTASH_REDIS_REST_URL: server.url, UPSTASH_REDIS_REST_TOKEN: TOKEN }
+  const client = createRedis({ env, timeoutMs: 5000, restDriver })
+  if (!client) throw new Error('createRedis() returned null for UPSTASH_REDIS_REST_*')
+  if (client.driver !== restDriver) throw new Error(`createRedis() chose ${client.driver}`)
+  return client
+}
+
 registerRedisContractSuite(
-  'upstash from UPSTASH_REDIS_REST_* (createRedis) via redis-rest (redis-server)',
-  async () => {
-    const server = await startRestServer({
-      redis: redisTargets().standalone.url,
-      token: TOKEN,
-      port: 0,
-    })
-    servers.push(server)
-    const env = { UPSTASH_REDIS_REST_URL: server.url, UPSTASH_REDIS_REST_TOKEN: TOKEN }
-    const client = createRedis({ env, timeoutMs: 5000 })
-    if (!client) throw new Error('createRedis() returned null for UPSTASH_REDIS_REST_*')
-    return client
-  },
+  'http from UPSTASH_REDIS_REST_* (createRedis, the default) via redis-rest (redis-server)',
+  () => fromEnv('http'),
+  { unreachable: stoppedServerHttpClient, tracks: false },
+)
+
+registerRedisContractSuite(
+  'upstash from UPSTASH_REDIS_REST_* (createRedis, restDriver: upstash) via redis-rest (redis-server)',
+  () => fromEnv('upstash'),
   { unreachable: stoppedServerClient, tracks: false },
 )
 

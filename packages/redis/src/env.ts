@@ -6,6 +6,13 @@ import type { DriverName, ManagedRedisClient } from './types'
 export type CreateRedisOptions = ClientOptions & {
   /** Where the variables are read from. @default process.env */
   env?: Readonly<Record<string, string | undefined>>
+  /**
+   * The client for an Upstash REST configuration: `'http'`, hotpath's own
+   * (`@hotpath/redis/http`), or `'upstash'`, the official `@upstash/redis` SDK (an optional
+   * peer dependency you install).
+   * @default 'http'
+   */
+  restDriver?: 'http' | 'upstash'
 }
 
 type Config =
@@ -162,10 +169,16 @@ function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Tran
   }
 }
 
-function transportFor(config: Config): Transport {
+function transportFor(config: Config, restDriver: 'http' | 'upstash'): Transport {
   if (config.driver === 'memory') {
     return lazyTransport('memory', async () =>
       (await import('./transports/memory')).createMemoryTransport(),
+    )
+  }
+  if (config.driver === 'upstash' && restDriver === 'http') {
+    const { url, token } = config
+    return lazyTransport('http', async () =>
+      (await import('./transports/http')).createHttpTransport({ url, token }),
     )
   }
   if (config.driver === 'upstash') {
@@ -192,15 +205,19 @@ export function createRedis(options: CreateRedisOptions = {}): ManagedRedisClien
   const env = options.env ?? (typeof process === 'undefined' ? {} : process.env)
   const config = configFromEnv(env)
   if (!config) return null
+  const restDriver = options.restDriver ?? 'http'
+  if (restDriver !== 'http' && restDriver !== 'upstash') {
+    invalid(`restDriver must be 'http' or 'upstash' (got "${String(restDriver)}")`)
+  }
   const id =
     config.driver === 'upstash'
-      ? `upstash ${config.url} ${config.token}`
+      ? `${restDriver} ${config.url} ${config.token}`
       : config.driver === 'tcp'
         ? `tcp ${config.url}`
         : 'memory'
   const existing = clients.get(id)
   if (existing) return existing
-  const client = createClient(transportFor(config), options)
+  const client = createClient(transportFor(config, restDriver), options)
   const close = client.close
   client.close = async () => {
     if (clients.get(id) === client) clients.delete(id)
