@@ -8,6 +8,8 @@ export default defineConfig({
     // the two halves of `#http-client`, chosen by the consumer's conditions, not at build time
     './src/transports/http-fetch.ts',
     './src/transports/http-undici.ts',
+    './src/transports/socket-drivers.ts',
+    './src/transports/socket-drivers-edge.ts',
     './src/drivers/tcp.ts',
     './src/drivers/memory.ts',
     './src/testing/index.ts',

@@ -1,3 +1,4 @@
+import { loadMemoryTransport, loadTcpTransport } from '#socket-drivers'
 import { type ClientOptions, createClient } from './client'
 import { connectionError, errors, RedisError } from './errors'
 import type { Transport } from './transports/transport'
@@ -171,9 +172,7 @@ function lazyTransport(driver: DriverName, load: () => Promise<Transport>): Tran
 
 function transportFor(config: Config, restDriver: 'http' | 'upstash'): Transport {
   if (config.driver === 'memory') {
-    return lazyTransport('memory', async () =>
-      (await import('./transports/memory')).createMemoryTransport(),
-    )
+    return lazyTransport('memory', loadMemoryTransport)
   }
   if (config.driver === 'upstash' && restDriver === 'http') {
     const { url, token } = config
@@ -188,9 +187,7 @@ function transportFor(config: Config, restDriver: 'http' | 'upstash'): Transport
     )
   }
   const { url } = config
-  return lazyTransport('tcp', async () =>
-    (await import('./transports/tcp')).createTcpTransport({ url }),
-  )
+  return lazyTransport('tcp', () => loadTcpTransport(url))
 }
 
 const clients = new Map<string, ManagedRedisClient>()
