@@ -202,6 +202,28 @@ describe('the http driver (@hotpath/redis/http) through redis-rest', () => {
     expect(error).toMatchObject({ code: 'E_CONNECTION', command: 'SUBSCRIBE' })
   })
 
+  it('reopens a subscription whose event stream ended after the confirmation', async () => {
+    let streams = 0
+    const canned = await cannedServer((_req, res) => {
+      streams++
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      res.write('data: subscribe,ch,1\n\n')
+      // the first stream is cut by a "proxy"; the second one carries a message
+      if (streams === 1) res.end()
+      else res.write('data: message,ch,after the cut\n\n')
+    })
+    const redis = client(canned.url)
+    const received: string[] = []
+    const stop = await redis.subscribe('ch', (message) => received.push(message))
+    const deadline = Date.now() + 3000
+    while (received.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(received).toEqual(['after the cut'])
+    expect(streams).toBe(2)
+    await stop()
+  })
+
   it('delivers messages with commas and a BOM as published, until unsubscribed', async () => {
     await using server = await restServer({ redis: redisTargets().standalone.url })
     const redis = client(server.url)
