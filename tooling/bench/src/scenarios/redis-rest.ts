@@ -38,7 +38,9 @@ function sdk(url: string, enableAutoPipelining = false): Redis {
 }
 
 /** The CLI in its own process, as the server runs in production (tsx runs the source). */
-async function startCliServer(redisUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startCliServer(
+  redisUrl: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const cli = fileURLToPath(new URL('./cli.ts', import.meta.resolve('@hotpath/redis-rest/node')))
   const child = spawn(
     process.execPath,
