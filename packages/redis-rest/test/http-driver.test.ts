@@ -159,6 +159,23 @@ describe('the http driver (@hotpath/redis/http) through redis-rest', () => {
     expect(await slow).toBe('slow')
   })
 
+  it('abandons a request the server never answers, so its socket serves the next call', async () => {
+    const canned = await cannedServer((_req, res, body) => {
+      if (body.includes('"hang"')) return
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ result: 'ok' }))
+    })
+    const redis = client(canned.url, {
+      connections: 1,
+      requestTimeoutMs: 300,
+      timeoutMs: 200,
+      retries: 0,
+    })
+    expect(await rejection(redis.get('hang'))).toMatchObject({ code: 'E_TIMEOUT' })
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(await redis.get('ok')).toBe('ok')
+  })
+
   it('maps a non-JSON 502 page to E_CONNECTION, which the breaker counts', async () => {
     const canned = await cannedServer((_req, res) => {
       res.writeHead(502, { 'content-type': 'text/html' })
@@ -246,6 +263,7 @@ describe('the http driver (@hotpath/redis/http) through redis-rest', () => {
       { url: 'http://127.0.0.1:1', token: '' },
       { url: 'http://127.0.0.1:1', token: 'two words' },
       { url: 'http://127.0.0.1:1', token: 't', connections: 0 },
+      { url: 'http://127.0.0.1:1', token: 't', requestTimeoutMs: -1 },
     ]) {
       let error: unknown
       try {

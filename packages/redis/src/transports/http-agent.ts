@@ -21,6 +21,8 @@ export type HttpAgent = {
 export type HttpAgentOptions = {
   /** Sockets per origin (undici only). */
   connections: number
+  /** A request still unanswered after this many ms is abandoned and its socket closed. */
+  requestTimeoutMs: number
   /** A `fetch` to use instead of the runtime's; forces the fetch agent. */
   fetch?: typeof fetch | undefined
 }

@@ -5,7 +5,12 @@ export function createHttpAgent(origin: string, options: HttpAgentOptions): Http
   const send = options.fetch ?? fetch
   return {
     async post(path, body, headers) {
-      const response = await send(origin + path, { method: 'POST', headers, body })
+      const response = await send(origin + path, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(options.requestTimeoutMs),
+      })
       return {
         status: response.status,
         syncToken: response.headers.get('upstash-sync-token') ?? undefined,

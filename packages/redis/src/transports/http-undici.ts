@@ -20,6 +20,10 @@ export function createHttpAgent(origin: string, options: HttpAgentOptions): Http
     // one ahead of it, the head-of-line wait this driver exists to avoid.
     pipelining: 1,
     keepAliveTimeout: 30_000,
+    // undici waits 300 s by default: a hung server would hold every socket long after the
+    // client gave up on those calls, and the breaker's probe would queue behind them.
+    headersTimeout: options.requestTimeoutMs,
+    bodyTimeout: options.requestTimeoutMs,
   })
   return {
     async post(path, body, headers) {

@@ -31,6 +31,12 @@ export type HttpConnectionOptions = {
   /** Keep-alive sockets to the server on Node (undici). Ignored by `fetch`. @default 16 */
   connections?: number
   /**
+   * A request unanswered after this many ms is abandoned (its socket closed, on Node), so a
+   * hung server cannot hold the sockets after the client's `timeoutMs` gave up on the calls.
+   * @default 10000
+   */
+  requestTimeoutMs?: number
+  /**
    * A `fetch` to send with instead of the runtime's (a proxy, a test double, a Workers
    * service binding's `fetch`). Given, Node uses it instead of undici too.
    * @default globalThis.fetch on edge runtimes, an undici pool on Node
@@ -74,6 +80,10 @@ function parseOptions(options: HttpConnectionOptions): { origin: string; base: s
   const connections = options.connections ?? 16
   if (!Number.isSafeInteger(connections) || connections <= 0) {
     invalid(`connections must be a positive integer (got ${String(options.connections)})`)
+  }
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000
+  if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs <= 0) {
+    invalid(`requestTimeoutMs must be a positive integer (got ${String(options.requestTimeoutMs)})`)
   }
   if (
     options.encoding !== undefined &&
@@ -171,6 +181,7 @@ export function createHttpTransport(options: HttpConnectionOptions): Transport {
   const fetchImpl = options.fetch
   const agent: HttpAgent = createHttpAgent(origin, {
     connections: options.connections ?? 16,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     fetch: fetchImpl,
   })
   const headers: Record<string, string> = {
