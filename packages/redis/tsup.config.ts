@@ -3,7 +3,13 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: [
     './src/index.ts',
+    './src/drivers/http.ts',
     './src/drivers/upstash.ts',
+    // the two halves of `#http-client`, chosen by the consumer's conditions, not at build time
+    './src/transports/http-fetch.ts',
+    './src/transports/http-undici.ts',
+    './src/transports/socket-drivers.ts',
+    './src/transports/socket-drivers-edge.ts',
     './src/drivers/tcp.ts',
     './src/drivers/memory.ts',
     './src/testing/index.ts',
@@ -14,4 +20,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  external: [/^#/],
 })

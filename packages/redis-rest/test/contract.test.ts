@@ -1,4 +1,5 @@
 import { createRedis } from '@hotpath/redis'
+import { createHttpRedis } from '@hotpath/redis/http'
 import { registerRedisContractSuite } from '@hotpath/redis/testing'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { redisTargets, startRedis } from '@hotpath/test-redis'
@@ -20,6 +21,21 @@ async function throughServer(redis: string) {
   return createUpstashRedis({ url: server.url, token: TOKEN, timeoutMs: 5000 })
 }
 
+async function httpThroughServer(redis: string, encoding: 'json' | 'base64' = 'json') {
+  const server = await startRestServer({ redis, token: TOKEN, port: 0 })
+  servers.push(server)
+  return createHttpRedis({ url: server.url, token: TOKEN, timeoutMs: 5000, encoding })
+}
+
+async function stoppedServerHttpClient() {
+  const server = await startRestServer({ redis: 'memory://', token: TOKEN, port: 0 })
+  await fetch(`${server.url}/ping`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  const client = createHttpRedis({ url: server.url, token: TOKEN, timeoutMs: 300, retries: 0 })
+  await client.ping()
+  await server.close()
+  return client
+}
+
 // A REST server that answered once, then went away.
 async function stoppedServerClient() {
   const server = await startRestServer({ redis: 'memory://', token: TOKEN, port: 0 })
@@ -31,6 +47,28 @@ async function stoppedServerClient() {
   return client
 }
 
+// hotpath's own REST client (@hotpath/redis/http), undici on Node.
+registerRedisContractSuite(
+  'http via redis-rest (redis-server)',
+  () => httpThroughServer(redisTargets().standalone.url),
+  { unreachable: stoppedServerHttpClient, tracks: false },
+)
+
+registerRedisContractSuite(
+  'http with Upstash-Encoding: base64 via redis-rest (redis-server)',
+  () => httpThroughServer(redisTargets().standalone.url, 'base64'),
+  { unreachable: stoppedServerHttpClient, tracks: false },
+)
+
+registerRedisContractSuite(
+  'http via redis-rest (memory://)',
+  () => httpThroughServer('memory://'),
+  {
+    unreachable: stoppedServerHttpClient,
+    tracks: false,
+  },
+)
+
 registerRedisContractSuite(
   'upstash via redis-rest (redis-server)',
   () => throughServer(redisTargets().standalone.url),
@@ -40,21 +78,31 @@ registerRedisContractSuite(
   },
 )
 
-// What apps get from UPSTASH_REDIS_REST_*: the same driver, loaded on first use behind a wrapper.
+// What apps get from UPSTASH_REDIS_REST_*: the http driver by default (the SDK with
+// restDriver: 'upstash'), loaded on first use behind a wrapper.
+async function fromEnv(restDriver: 'http' | 'upstash') {
+  const server = await startRestServer({
+    redis: redisTargets().standalone.url,
+    token: TOKEN,
+    port: 0,
+  })
+  servers.push(server)
+  const env = { UPSTASH_REDIS_REST_URL: server.url, UPSTASH_REDIS_REST_TOKEN: TOKEN }
+  const client = createRedis({ env, timeoutMs: 5000, restDriver })
+  if (!client) throw new Error('createRedis() returned null for UPSTASH_REDIS_REST_*')
+  if (client.driver !== restDriver) throw new Error(`createRedis() chose ${client.driver}`)
+  return client
+}
+
 registerRedisContractSuite(
-  'upstash from UPSTASH_REDIS_REST_* (createRedis) via redis-rest (redis-server)',
-  async () => {
-    const server = await startRestServer({
-      redis: redisTargets().standalone.url,
-      token: TOKEN,
-      port: 0,
-    })
-    servers.push(server)
-    const env = { UPSTASH_REDIS_REST_URL: server.url, UPSTASH_REDIS_REST_TOKEN: TOKEN }
-    const client = createRedis({ env, timeoutMs: 5000 })
-    if (!client) throw new Error('createRedis() returned null for UPSTASH_REDIS_REST_*')
-    return client
-  },
+  'http from UPSTASH_REDIS_REST_* (createRedis, the default) via redis-rest (redis-server)',
+  () => fromEnv('http'),
+  { unreachable: stoppedServerHttpClient, tracks: false },
+)
+
+registerRedisContractSuite(
+  'upstash from UPSTASH_REDIS_REST_* (createRedis, restDriver: upstash) via redis-rest (redis-server)',
+  () => fromEnv('upstash'),
   { unreachable: stoppedServerClient, tracks: false },
 )
 

@@ -1,3 +1,4 @@
+import { loadMemoryTransport, loadTcpTransport } from '#socket-drivers'
 import { type ClientOptions, createClient } from './client'
 import { connectionError, errors, RedisError } from './errors'
 import type { Transport } from './transports/transport'
@@ -6,6 +7,13 @@ import type { DriverName, ManagedRedisClient } from './types'
 export type CreateRedisOptions = ClientOptions & {
   /** Where the variables are read from. @default process.env */
   env?: Readonly<Record<string, string | undefined>>
+  /**
+   * The client for an Upstash REST configuration: `'http'`, hotpath's own
+   * (`@hotpath/redis/http`), or `'upstash'`, the official `@upstash/redis` SDK (an optional
+   * peer dependency you install).
+   * @default 'http'
+   */
+  restDriver?: 'http' | 'upstash'
 }
 
 type Config =
@@ -174,10 +182,14 @@ function lazyTransport(
   }
 }
 
-function transportFor(config: Config): Transport {
+function transportFor(config: Config, restDriver: 'http' | 'upstash'): Transport {
   if (config.driver === 'memory') {
-    return lazyTransport('memory', undefined, async () =>
-      (await import('./transports/memory')).createMemoryTransport(),
+    return lazyTransport('memory', undefined, loadMemoryTransport)
+  }
+  if (config.driver === 'upstash' && restDriver === 'http') {
+    const { url, token } = config
+    return lazyTransport('http', url, async () =>
+      (await import('./transports/http')).createHttpTransport({ url, token }),
     )
   }
   if (config.driver === 'upstash') {
@@ -187,9 +199,7 @@ function transportFor(config: Config): Transport {
     )
   }
   const { url } = config
-  return lazyTransport('tcp', url, async () =>
-    (await import('./transports/tcp')).createTcpTransport({ url }),
-  )
+  return lazyTransport('tcp', url, () => loadTcpTransport(url))
 }
 
 const clients = new Map<string, ManagedRedisClient>()
@@ -204,15 +214,19 @@ export function createRedis(options: CreateRedisOptions = {}): ManagedRedisClien
   const env = options.env ?? (typeof process === 'undefined' ? {} : process.env)
   const config = configFromEnv(env)
   if (!config) return null
+  const restDriver = options.restDriver ?? 'http'
+  if (restDriver !== 'http' && restDriver !== 'upstash') {
+    invalid(`restDriver must be 'http' or 'upstash' (got "${String(restDriver)}")`)
+  }
   const id =
     config.driver === 'upstash'
-      ? `upstash ${config.url} ${config.token}`
+      ? `${restDriver} ${config.url} ${config.token}`
       : config.driver === 'tcp'
         ? `tcp ${config.url}`
         : 'memory'
   const existing = clients.get(id)
   if (existing) return existing
-  const client = createClient(transportFor(config), options)
+  const client = createClient(transportFor(config, restDriver), options)
   const close = client.close
   client.close = async () => {
     if (clients.get(id) === client) clients.delete(id)

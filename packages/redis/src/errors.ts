@@ -20,6 +20,11 @@ export const errors = {
   E_PIPELINE: 'E_PIPELINE',
   /** The client was closed. */
   E_CLOSED: 'E_CLOSED',
+  /**
+   * The server refused the credentials (HTTP 401 from a REST server): a configuration error,
+   * never retried and not counted by the circuit breaker.
+   */
+  E_UNAUTHORIZED: 'E_UNAUTHORIZED',
   /** The driver cannot run this command (e.g. SUBSCRIBE without a streaming endpoint). */
   E_UNSUPPORTED: 'E_UNSUPPORTED',
 } as const

@@ -8,7 +8,7 @@
  * (`{user:42}:a`, `{user:42}:b`); `scan`, `scriptLoad` and `pipeline` handle every node.
  */
 
-export type DriverName = 'upstash' | 'tcp' | 'memory' | (string & {})
+export type DriverName = 'http' | 'upstash' | 'tcp' | 'memory' | (string & {})
 
 /** One raw command, e.g. `['SET', 'k', 'v', 'EX', 10]`. */
 export type Command = readonly [name: string, ...args: (string | number)[]]

@@ -180,6 +180,19 @@ describe('createRedis() from the environment', () => {
     expect(await redis?.ping()).toBe('PONG')
   })
 
+  it('UPSTASH_REDIS_REST_* gets the http driver, or the SDK with restDriver: upstash, one client each', async () => {
+    const env = { UPSTASH_REDIS_REST_URL: 'https://x.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't' }
+    const http = createRedis({ env })
+    const sdk = createRedis({ env, restDriver: 'upstash' })
+    expect(http?.driver).toBe('http')
+    expect(sdk?.driver).toBe('upstash')
+    expect(createRedis({ env, restDriver: 'http' })).toBe(http)
+    expect(() => createRedis({ env, restDriver: 'fetch' as 'http' })).toThrow(
+      expect.objectContaining({ code: 'E_OPTION_INVALID' }),
+    )
+    await resetRedis()
+  })
+
   it('closing a client made by createRedis() makes the next call create a fresh one', async () => {
     const env = { REDIS_URL: redisTargets().standalone.url }
     const first = createRedis({ env })

@@ -1,4 +1,5 @@
 import { Ratelimit } from '@hotpath/ratelimit'
+import { createHttpRedis } from '@hotpath/redis/http'
 import { createUpstashRedis } from '@hotpath/redis/upstash'
 import { startRestServer } from '@hotpath/redis-rest/node'
 import { Ratelimit as UpstashRatelimit } from '@upstash/ratelimit'
@@ -29,12 +30,13 @@ const scenario: Scenario = {
       retry: false,
     })
     const hotpathRedis = createUpstashRedis({ url: rest.url, token: TOKEN, timeoutMs: 10_000 })
+    const httpRedis = createHttpRedis({ url: rest.url, token: TOKEN, timeoutMs: 10_000 })
 
-    const hotpath = (analytics: boolean, limit = OPEN) =>
+    const hotpath = (analytics: boolean, limit = OPEN, redis = hotpathRedis) =>
       new Ratelimit({
-        redis: hotpathRedis,
+        redis,
         limiter: Ratelimit.slidingWindow(limit, '1 m'),
-        prefix: `bench:hp:${analytics}:${limit}`,
+        prefix: `bench:hp:${redis.driver}:${analytics}:${limit}`,
         analytics,
       })
     const upstash = (analytics: boolean, limit = OPEN) =>
@@ -50,6 +52,8 @@ const scenario: Scenario = {
       upstash: upstash(false),
       'hotpath + analytics': hotpath(true),
       'upstash + analytics': upstash(true),
+      'hotpath on http driver': hotpath(false, OPEN, httpRedis),
+      'hotpath on http driver + analytics': hotpath(true, OPEN, httpRedis),
     }
 
     // HTTP requests per limit(), after one warm-up call loaded the script
@@ -127,12 +131,21 @@ const scenario: Scenario = {
     rows.push(...cached.map((row) => ({ ...row, httpRequestsPerLimit: 0 })))
 
     await hotpathRedis.close()
+    await httpRedis.close()
     await rest.close()
     const find = (name: string) => rows.find((r) => r.name === name)
     return {
       rows,
       ratios: {
         'limit() ops/s hotpath / upstash': ratio(find('limit() hotpath'), find('limit() upstash')),
+        'limit() ops/s hotpath on http driver / upstash': ratio(
+          find('limit() hotpath on http driver'),
+          find('limit() upstash'),
+        ),
+        'limit() ops/s with analytics hotpath on http driver / upstash': ratio(
+          find('limit() hotpath on http driver + analytics'),
+          find('limit() upstash + analytics'),
+        ),
         'limit() ops/s with analytics hotpath / upstash': ratio(
           find('limit() hotpath + analytics'),
           find('limit() upstash + analytics'),
@@ -140,6 +153,7 @@ const scenario: Scenario = {
       },
       goals: {
         'limit() ops/s hotpath / upstash': '>= 1.5',
+        'limit() ops/s hotpath on http driver / upstash': '>= 1.5',
         'limit() ops/s with analytics hotpath / upstash': '>= 1.5',
       },
       notes: [
