@@ -25,10 +25,6 @@ export const registry = defineKeys({
     ttl: '900s',
     description: 'Single-use email-change token, consumed atomically with GETDEL.',
   }),
-  apiKeyRegen: key('ratelimit:api-key-regen:{userId}', {
-    ttl: '86400s',
-    description: 'API-key regeneration: once per user per day.',
-  }),
   newDashboardUsers: key('feature:new-dashboard:users', {
     description: 'Feature flag: user ids rewritten to /beta/dashboard by the proxy.',
   }),

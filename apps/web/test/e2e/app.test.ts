@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { awayFromWindowEdge } from '@hotpath/test-redis'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
@@ -99,7 +100,7 @@ describe('the reference app in Chromium, against next build + next start', () =>
   })
 
   test('sign out, then sign in with the same password', async () => {
-    await Promise.all([page.waitForURL('**/sign-in'), page.click('text=Sign out')])
+    await Promise.all([page.waitForURL('**/sign-in**'), page.click('text=Sign out')])
     // Signed out, the account page redirects (from inside its streamed Suspense boundary).
     await go('/account')
     await page.waitForURL('**/sign-in**')
@@ -166,13 +167,18 @@ describe('the reference app in Chromium, against next build + next start', () =>
     await page.click('text=Regenerate API key')
     // The refusal arrives as a redirect to the same path with ?error=…
     const alert = (await page.locator('p.notice.error').textContent({ timeout: 30_000 })) ?? ''
-    expect(alert).toContain('once per day')
-    expect(alert).toMatch(/Retry-After: 8\d{4} s/)
+    expect(alert).toContain('once a day')
+    expect(alert).toMatch(/Try again in 2[34] h \d+ min/)
     await shot('api-key-limited')
-    // The same limit for scripts: a 429 with the Retry-After header.
+    // The same limit for scripts: a 429 with Retry-After and every rate-limit header.
     const response = await page.request.post(`${stack.url}/api/account/api-key`)
     expect(response.status()).toBe(429)
-    expect(Number(response.headers()['retry-after'])).toBeGreaterThan(86_000)
+    const headers = response.headers()
+    expect(Number(headers['retry-after'])).toBeGreaterThan(86_000)
+    expect(headers['x-ratelimit-limit']).toBe('1')
+    expect(headers['x-ratelimit-remaining']).toBe('0')
+    expect(headers['ratelimit-policy']).toBe('"apiKeyRegen";q=1;w=86400')
+    expect(headers.ratelimit).toMatch(/^"apiKeyRegen";r=0;t=8\d{4}$/)
   })
 
   test('my sessions lists both devices; revoking one ends it, signing out everywhere ends all', async () => {
@@ -212,10 +218,90 @@ describe('the reference app in Chromium, against next build + next start', () =>
     await go('/admin/keys')
     const table = (await page.textContent('[data-testid=key-registry]')) ?? ''
     expect(table).toContain('verify:email-change:{userId}')
-    expect(table).toContain('ratelimit:api-key-regen:{userId}')
+    expect(table).toContain('user:tier:{userId}')
     await shot('key-registry')
     await go('/admin/ratelimit')
     expect(await page.locator('[data-testid=ratelimit-chart] rect').count()).toBeGreaterThan(0)
     await shot('ratelimit-chart')
+  })
+
+  test('signing in returns to the page that asked for it', async () => {
+    await context.clearCookies()
+    await go('/account/sessions')
+    await page.waitForURL('**/sign-in?next=%2Faccount%2Fsessions')
+    await page.fill('input[name=email]', EMAIL)
+    await page.fill('input[name=password]', PASSWORD)
+    await Promise.all([page.waitForURL('**/account/sessions'), page.click('button[type=submit]')])
+    expect(new URL(page.url()).pathname).toBe('/account/sessions')
+  })
+
+  test('an email change is confirmed on 127.0.0.1 and the account page shows it at once', async () => {
+    expect(new URL(stack.url).hostname).toBe('127.0.0.1')
+    await go('/account')
+    const next = `ada.${Date.now()}@example.com`
+    await page.fill('input[name=email][type=email]', next)
+    await Promise.all([page.waitForURL('**/account?**'), page.click('text=Send verification link')])
+    await Promise.all([
+      page.waitForURL('**/account?ok=**'),
+      page.click('[data-testid=verify-link]'),
+    ])
+    expect(new URL(page.url()).origin).toBe(stack.url)
+    expect(await page.textContent('p.notice.ok')).toContain(`Email changed to ${next}`)
+    expect(await page.textContent('[data-testid=email]')).toBe(next)
+    // Change it back, so later sign-ins use the address the suite knows.
+    await page.fill('input[name=email][type=email]', EMAIL)
+    await Promise.all([page.waitForURL('**/account?**'), page.click('text=Send verification link')])
+    await Promise.all([
+      page.waitForURL('**/account?ok=**'),
+      page.click('[data-testid=verify-link]'),
+    ])
+    expect(await page.textContent('[data-testid=email]')).toBe(EMAIL)
+  })
+
+  test('25 wrong passwords in the form end in "try again in …", and the HTTP path answers 429 with every header', async () => {
+    const victim = 'grace@example.com'
+    await context.clearCookies()
+    // All 25 inside one minute of the sliding window, which is cut on the epoch.
+    await awayFromWindowEdge(60_000, 29_000)
+    const messages: string[] = []
+    for (let i = 0; i < 25; i++) {
+      await go('/sign-in')
+      await page.fill('input[name=email]', victim)
+      await page.fill('input[name=password]', `wrong password ${i}`)
+      await Promise.all([page.waitForURL('**/sign-in?**'), page.click('button[type=submit]')])
+      messages.push((await page.locator('p.notice.error').textContent()) ?? '')
+    }
+    // The first ten are ordinary failures; from then on the limit answers, saying when.
+    expect(messages.slice(0, 10).every((m) => !m.includes('Try again'))).toBe(true)
+    expect(
+      messages.slice(10).every((m) => /Too many attempts\. Try again in \d+ s\./.test(m)),
+    ).toBe(true)
+    await shot('sign-in-limited')
+    const response = await fetch(`${stack.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: stack.url },
+      body: JSON.stringify({ email: victim, password: 'wrong again' }),
+    })
+    expect(response.status).toBe(429)
+    const retryAfter = Number(response.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThanOrEqual(1)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+    expect(response.headers.get('x-ratelimit-limit')).toBe('10')
+    expect(response.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect(Number(response.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000)
+    expect(response.headers.get('ratelimit-policy')).toBe('"auth";q=10;w=60')
+    expect(response.headers.get('ratelimit')).toMatch(/^"auth";r=0;t=\d+$/)
+    const body = (await response.json()) as { message: string }
+    expect(body.message).toMatch(/Try again in \d+ s/)
+    // An admitted attempt on another account carries the same headers, with what is left.
+    const other = await fetch(`${stack.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: stack.url },
+      body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong' }),
+    })
+    expect(other.status).toBe(401)
+    expect(other.headers.get('x-ratelimit-remaining')).toBe('9')
+    expect(other.headers.get('ratelimit')).toMatch(/^"auth";r=9;t=\d+$/)
+    expect(other.headers.get('retry-after')).toBeNull()
   })
 })

@@ -3,6 +3,7 @@ import { Suspense } from 'react'
 import { signIn } from '@/lib/actions/auth'
 import type { SearchParams } from '@/lib/page'
 import { ErrorNotice } from '../error-notice'
+import { NextField } from '../next-field'
 
 export const metadata = { title: 'Sign in' }
 
@@ -14,6 +15,9 @@ export default function SignInPage({ searchParams }: { searchParams: SearchParam
         <ErrorNotice searchParams={searchParams} />
       </Suspense>
       <form action={signIn} className="stack">
+        <Suspense>
+          <NextField searchParams={searchParams} />
+        </Suspense>
         <label>
           Email
           <input name="email" type="email" required autoComplete="email" />

@@ -3,6 +3,7 @@ import { Suspense } from 'react'
 import { signUp } from '@/lib/actions/auth'
 import type { SearchParams } from '@/lib/page'
 import { ErrorNotice } from '../error-notice'
+import { NextField } from '../next-field'
 
 export const metadata = { title: 'Sign up' }
 
@@ -15,6 +16,9 @@ export default function SignUpPage({ searchParams }: { searchParams: SearchParam
         <ErrorNotice searchParams={searchParams} />
       </Suspense>
       <form action={signUp} className="stack">
+        <Suspense>
+          <NextField searchParams={searchParams} />
+        </Suspense>
         <label>
           Name
           <input name="name" required autoComplete="name" />

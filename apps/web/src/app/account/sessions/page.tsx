@@ -21,7 +21,7 @@ export default function SessionsPage({ searchParams }: { searchParams: SearchPar
 }
 
 async function Sessions() {
-  const current = await requireSession()
+  const current = await requireSession('/account/sessions')
   const auth = await getAuth()
   const sessions = await auth.api.listSessions({ headers: await headers() })
   return (

@@ -19,7 +19,7 @@ export default function AdminDashboardPage({ searchParams }: { searchParams: Sea
 }
 
 async function Stats({ searchParams }: { searchParams: SearchParams }) {
-  await requireAdmin()
+  await requireAdmin('/admin/dashboard')
   const fresh = param(await searchParams, 'fresh') === '1'
   const stats = await getDashboardStats({ fresh })
   const { totals, byPath, byDay, computedAt } = stats.value

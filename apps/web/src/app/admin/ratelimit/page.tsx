@@ -40,7 +40,7 @@ function perMinute(points: AnalyticsPoint[], since: number, minutes: number): Bu
 }
 
 async function Chart() {
-  await requireAdmin()
+  await requireAdmin('/admin/ratelimit')
   const limiter = getAuthLimiter()
   if (!limiter)
     return <p className="notice error">Rate-limit analytics need Redis; none is configured.</p>
