@@ -2,7 +2,7 @@ import type { Metadata } from 'next'
 import Link from 'next/link'
 import { type ReactNode, Suspense } from 'react'
 import './globals.css'
-import { NavLink } from './nav-link'
+import { MainNav } from './nav-link'
 import { UserMenu } from './user-menu'
 
 export const metadata: Metadata = {
@@ -18,12 +18,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <Link prefetch={false} href="/" className="brand">
             hotpath
           </Link>
-          <nav aria-label="Main">
-            <NavLink href="/dashboard">Dashboard</NavLink>
-            <NavLink href="/products">Products</NavLink>
-            <NavLink href="/blog">Blog</NavLink>
-            <NavLink href="/account">Account</NavLink>
-          </nav>
+          {/* The current-page mark needs the URL, known only at request time: the plain links
+              are prerendered and the marked ones stream in. */}
+          <Suspense fallback={<MainNav />}>
+            <MainNav marked />
+          </Suspense>
           <Suspense fallback={<div className="user-menu" />}>
             <UserMenu />
           </Suspense>

@@ -33,7 +33,7 @@ describe('the reference app in Chromium, against next build + next start', () =>
     await go('/sign-in')
     await page.fill('input[name=email]', EMAIL)
     await page.fill('input[name=password]', PASSWORD)
-    await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+    await Promise.all([page.waitForURL('**/account'), page.click('main button[type=submit]')])
   }
 
   /** A second device: a session created over HTTP, returned as its Cookie header. */
@@ -94,7 +94,7 @@ describe('the reference app in Chromium, against next build + next start', () =>
     await page.fill('input[name=name]', 'Ada')
     await page.fill('input[name=email]', EMAIL)
     await page.fill('input[name=password]', PASSWORD)
-    await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+    await Promise.all([page.waitForURL('**/account'), page.click('main button[type=submit]')])
     await expect.poll(() => page.textContent('[data-testid=email]')).toBe(EMAIL)
     await shot('account')
   })
@@ -152,7 +152,7 @@ describe('the reference app in Chromium, against next build + next start', () =>
     await go('/products/p-kettle/edit')
     const name = `Kettle ${Date.now()}`
     await page.fill('input[name=name]', name)
-    await Promise.all([page.waitForURL('**/products?**'), page.click('button[type=submit]')])
+    await Promise.all([page.waitForURL('**/products?**'), page.click('main button[type=submit]')])
     expect(await page.textContent('[data-product=p-kettle]')).toContain(name)
     expect(await page.textContent('[data-testid=rendered-at]')).not.toBe(renderedAt)
     // The invalidation went through the tag manifest in Redis, where every instance sees it.
@@ -231,7 +231,10 @@ describe('the reference app in Chromium, against next build + next start', () =>
     await page.waitForURL('**/sign-in?next=%2Faccount%2Fsessions')
     await page.fill('input[name=email]', EMAIL)
     await page.fill('input[name=password]', PASSWORD)
-    await Promise.all([page.waitForURL('**/account/sessions'), page.click('button[type=submit]')])
+    await Promise.all([
+      page.waitForURL('**/account/sessions'),
+      page.click('main button[type=submit]'),
+    ])
     expect(new URL(page.url()).pathname).toBe('/account/sessions')
   })
 
@@ -268,7 +271,7 @@ describe('the reference app in Chromium, against next build + next start', () =>
       await go('/sign-in')
       await page.fill('input[name=email]', victim)
       await page.fill('input[name=password]', `wrong password ${i}`)
-      await Promise.all([page.waitForURL('**/sign-in?**'), page.click('button[type=submit]')])
+      await Promise.all([page.waitForURL('**/sign-in?**'), page.click('main button[type=submit]')])
       messages.push((await page.locator('p.notice.error').textContent()) ?? '')
     }
     // The first ten are ordinary failures; from then on the limit answers, saying when.
@@ -303,5 +306,81 @@ describe('the reference app in Chromium, against next build + next start', () =>
     expect(other.headers.get('x-ratelimit-remaining')).toBe('9')
     expect(other.headers.get('ratelimit')).toMatch(/^"auth";r=9;t=\d+$/)
     expect(other.headers.get('retry-after')).toBeNull()
+  })
+
+  test('a second user sees no Admin link and gets the 403 page on /admin; unknown paths get the 404 page', async () => {
+    await context.clearCookies()
+    await go('/sign-up')
+    await page.fill('input[name=name]', 'Bea')
+    await page.fill('input[name=email]', 'bea@example.com')
+    await page.fill('input[name=password]', PASSWORD)
+    await Promise.all([page.waitForURL('**/account'), page.click('main button[type=submit]')])
+    expect(await page.textContent('[data-testid=header-user]')).toBe('Bea')
+    expect(await page.locator('header.top a[href="/admin"]').count()).toBe(0)
+    await go('/admin')
+    await page.waitForURL('**/forbidden')
+    expect(await page.textContent('[data-testid=forbidden] h1')).toContain('administrators')
+    expect(await page.content()).not.toContain('admin-only')
+    const missing = await page.goto(`${stack.url}/no/such/page`)
+    expect(missing?.status()).toBe(404)
+    expect(await page.textContent('[data-testid=not-found] h1')).toContain('no page here')
+    await context.clearCookies()
+  })
+
+  test('every page at 375 px and 1280 px, light and dark: no console errors, no failed requests', async () => {
+    await signIn()
+    const problems: string[] = []
+    let current = ''
+    const onConsole = (m: { type(): string; text(): string }) => {
+      // The 404 page's own document status is logged by Chromium; that one is intended.
+      if (m.type() === 'error' && current !== '/no/such/page') problems.push(`console: ${m.text()}`)
+    }
+    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) =>
+      problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`)
+    const onResponse = (r: { url(): string; status(): number }) => {
+      if (r.status() >= 400 && !r.url().endsWith('/no/such/page')) {
+        problems.push(`${r.status()}: ${r.url()}`)
+      }
+    }
+    page.on('console', onConsole)
+    page.on('requestfailed', onFailed)
+    page.on('response', onResponse)
+    const pages = [
+      '/',
+      '/products',
+      '/blog',
+      '/dashboard',
+      '/account',
+      '/account/sessions',
+      '/admin',
+      '/admin/dashboard',
+      '/admin/ratelimit',
+      '/admin/keys',
+      '/no/such/page',
+    ]
+    try {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme })
+        for (const width of [375, 1280]) {
+          await page.setViewportSize({ width, height: 900 })
+          for (const path of pages) {
+            current = path
+            await go(path)
+            // Nothing wider than the viewport: no sideways scrolling at 375 px.
+            const overflow = await page.evaluate(() => document.documentElement.scrollWidth)
+            if (overflow > width) problems.push(`${path} at ${width} px is ${overflow} px wide`)
+            const name = path === '/' ? 'home' : path.slice(1).replaceAll('/', '-')
+            await shot(`page-${name}-${width}-${colorScheme}`)
+          }
+        }
+      }
+    } finally {
+      page.off('console', onConsole)
+      page.off('requestfailed', onFailed)
+      page.off('response', onResponse)
+      await page.emulateMedia({ colorScheme: 'light' })
+      await page.setViewportSize({ width: 1200, height: 900 })
+    }
+    expect(problems).toEqual([])
   })
 })

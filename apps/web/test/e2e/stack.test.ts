@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -48,6 +48,31 @@ function pnpmStart(env: NodeJS.ProcessEnv): Run {
   return { child, output: () => output, exited, ready }
 }
 
+/** RSS in MiB of every process of the run's group, by command (measured, not asserted). */
+function rssOf(run: Run): Record<string, number> {
+  const out = execFileSync('ps', ['-o', 'rss=,args=', '-g', String(run.child.pid)], {
+    encoding: 'utf8',
+  })
+  const result: Record<string, number> = {}
+  for (const line of out.trim().split('\n')) {
+    const [, kb, args] = /^\s*(\d+)\s+(.*)$/.exec(line) ?? []
+    if (!kb || !args) continue
+    const name = args.includes('next-server')
+      ? 'next-server'
+      : args.includes('scripts/stack.ts')
+        ? args.startsWith('node ') || args.includes('cli.mjs')
+          ? 'tsx (stack)'
+          : 'stack (PGlite, REST Redis)'
+        : args.includes('src/main.ts')
+          ? args.includes('cli.mjs')
+            ? 'tsx (api)'
+            : 'api'
+          : args.split(' ').slice(0, 3).join(' ')
+    result[name] = (result[name] ?? 0) + Math.round(Number(kb) / 1024)
+  }
+  return result
+}
+
 /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
 async function ctrlC(run: Run): Promise<number | null> {
   if (run.child.pid && run.child.exitCode === null) process.kill(-run.child.pid, 'SIGINT')
@@ -73,6 +98,7 @@ describe('the root `pnpm start`: one stack, one database', () => {
   let api: string
   let browser: Browser
   const timings: Record<string, number> = {}
+  const rss: Record<string, Record<string, number>> = {}
   const logs: string[] = []
 
   beforeAll(async () => {
@@ -107,7 +133,10 @@ describe('the root `pnpm start`: one stack, one database', () => {
 
   afterAll(async () => {
     writeFileSync(join(resultsDir, 'pnpm-start.log'), logs.join('\n\n---- restart ----\n\n'))
-    writeFileSync(join(resultsDir, 'pnpm-start-timings.json'), JSON.stringify(timings, null, 2))
+    writeFileSync(
+      join(resultsDir, 'pnpm-start-timings.json'),
+      JSON.stringify({ timings, rssMiB: rss }, null, 2),
+    )
     await browser?.close()
     await new Promise<void>((resolve) => squatter.close(() => resolve()))
     rmSync(dataDir, { recursive: true, force: true })
@@ -126,6 +155,7 @@ describe('the root `pnpm start`: one stack, one database', () => {
       expect(first.output()).not.toContain('ERR_PNPM')
       expect((await fetch(`${web}/`)).status).toBe(200)
       expect((await fetch(`${api}/health`)).status).toBe(200)
+      rss.afterFirstPage = rssOf(first)
 
       // An account made on the web, an API key minted there: the api knows both at once.
       const page = await browser.newPage()
@@ -133,7 +163,7 @@ describe('the root `pnpm start`: one stack, one database', () => {
       await page.fill('input[name=name]', 'Lin')
       await page.fill('input[name=email]', 'lin@example.com')
       await page.fill('input[name=password]', 'a long enough password')
-      await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+      await Promise.all([page.waitForURL('**/account'), page.click('main button[type=submit]')])
       await Promise.all([page.waitForURL('**/account?**'), page.click('text=Regenerate API key')])
       const key = (await page.textContent('[data-testid=api-key]')) ?? ''
       expect(key).toMatch(/^hp_/)
@@ -153,7 +183,7 @@ describe('the root `pnpm start`: one stack, one database', () => {
       const name = `Grinder ${Date.now()}`
       await page.goto(`${web}/products/p-grinder/edit`)
       await page.fill('input[name=name]', name)
-      await Promise.all([page.waitForURL('**/products?**'), page.click('button[type=submit]')])
+      await Promise.all([page.waitForURL('**/products?**'), page.click('main button[type=submit]')])
       const after = await fetch(`${api}/products/p-grinder`)
       expect(((await after.json()) as { name: string }).name).toBe(name)
       await page.close()

@@ -2,6 +2,7 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { signUp } from '@/lib/actions/auth'
 import type { SearchParams } from '@/lib/page'
+import { SubmitButton } from '../buttons'
 import { ErrorNotice } from '../error-notice'
 import { NextField } from '../next-field'
 
@@ -37,7 +38,7 @@ export default function SignUpPage({ searchParams }: { searchParams: SearchParam
             autoComplete="new-password"
           />
         </label>
-        <button type="submit">Sign up</button>
+        <SubmitButton pending="Creating your account…">Sign up</SubmitButton>
       </form>
       <p className="muted">
         Already registered?{' '}
