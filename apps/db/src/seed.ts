@@ -71,10 +71,10 @@ const POSTS = [
   },
 ]
 
-/** Demo content, written once into an empty database. */
-export async function seed(db: AnyDb): Promise<void> {
+/** Demo content, written once into an empty database. True when it wrote (the first start). */
+export async function seed(db: AnyDb): Promise<boolean> {
   const existing = await db.select({ n: sql<number>`count(*)::int` }).from(product)
-  if ((existing[0]?.n ?? 0) > 0) return
+  if ((existing[0]?.n ?? 0) > 0) return false
   await db.insert(product).values(DEMO_PRODUCTS).onConflictDoNothing()
   await db.insert(post).values(POSTS).onConflictDoNothing()
   // Enough rows that the dashboard aggregation costs real time uncached.
@@ -90,4 +90,5 @@ export async function seed(db: AnyDb): Promise<void> {
       now() - power(random(), 1.6) * interval '30 days'
     from generate_series(1, ${views})
   `)
+  return true
 }

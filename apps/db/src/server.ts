@@ -36,12 +36,18 @@ export type DatabaseServer = {
  */
 export async function startDatabaseServer(options: DatabaseServerOptions): Promise<DatabaseServer> {
   const { dataDir, host = '127.0.0.1', port = 0, maxConnections = 32 } = options
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true })
-  const db = await PGlite.create(dataDir)
+  const onDisk = !dataDir.startsWith('memory://')
+  if (onDisk) mkdirSync(dataDir, { recursive: true })
+  let db = await PGlite.create(dataDir)
   try {
     const orm = drizzle({ client: db, schema })
     await migrate(orm, { migrationsFolder })
-    await seed(orm)
+    if ((await seed(orm)) && onDisk) {
+      // Seeding grows PGlite's WebAssembly heap by ~500 MiB, which it never gives back: reopen,
+      // so the server holds what serving needs (~250 MiB), not what the seed needed.
+      await db.close()
+      db = await PGlite.create(dataDir)
+    }
     const server = new PGLiteSocketServer({ db, host, port, maxConnections })
     await server.start()
     // getServerConn() is "host:port" with the port the OS picked when asked for 0.

@@ -127,7 +127,9 @@ async function shutdown(code: number): Promise<void> {
 }
 
 async function main() {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(0))
+  // `on`, not `once`: Ctrl-C reaches us from the terminal and again from pnpm, which forwards
+  // it; a second SIGINT must not kill the process mid-shutdown.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0))
   const env: NodeJS.ProcessEnv = { ...process.env }
   let redisLine: string
   /** The embedded Redis's address, so local tools (and the e2e tests) can look into it. */

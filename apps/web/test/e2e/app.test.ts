@@ -221,7 +221,13 @@ describe('the reference app in Chromium, against next build + next start', () =>
     expect(table).toContain('user:tier:{userId}')
     await shot('key-registry')
     await go('/admin/ratelimit')
-    expect(await page.locator('[data-testid=ratelimit-chart] rect').count()).toBeGreaterThan(0)
+    // A real chart: bars, and axes with ticks (the attempts of the sign-in tests above).
+    await page.locator('[data-testid=ratelimit-chart] .recharts-bar-rectangle').first().waitFor()
+    expect(
+      await page.locator('[data-testid=ratelimit-chart] .recharts-cartesian-axis-tick').count(),
+    ).toBeGreaterThan(2)
+    await go('/admin/dashboard')
+    await page.locator('[data-testid=views-chart] .recharts-bar-rectangle').first().waitFor()
     await shot('ratelimit-chart')
   })
 

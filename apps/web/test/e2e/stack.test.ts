@@ -75,8 +75,13 @@ function rssOf(run: Run): Record<string, number> {
 
 /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
 async function ctrlC(run: Run): Promise<number | null> {
-  if (run.child.pid && run.child.exitCode === null) process.kill(-run.child.pid, 'SIGINT')
-  const timer = setTimeout(() => run.child.pid && process.kill(-run.child.pid, 'SIGKILL'), 20_000)
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (run.child.pid) process.kill(-run.child.pid, name)
+    } catch {} // the group is gone already
+  }
+  if (run.child.exitCode === null) signal('SIGINT')
+  const timer = setTimeout(() => signal('SIGKILL'), 20_000)
   const code = await run.exited
   clearTimeout(timer)
   return code
