@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import type { App, Services } from '../context.ts'
 import type { Product } from '../db/schema.ts'
 import { ApiError, errors } from '../errors.ts'
+import { requireAuthenticated } from '../guards.ts'
 import { registry } from '../keys.ts'
 import {
   authenticated,
@@ -17,7 +18,6 @@ import {
   toProductBody,
   unauthorized,
 } from '../schemas.ts'
-import { requireAuthenticated } from './me.ts'
 
 const cacheHeader = z.object({ 'x-cache': z.enum(['HIT', 'MISS']) })
 
