@@ -57,15 +57,16 @@ function rssOf(run: Run): Record<string, number> {
   for (const line of out.trim().split('\n')) {
     const [, kb, args] = /^\s*(\d+)\s+(.*)$/.exec(line) ?? []
     if (!kb || !args) continue
+    const wrapper = args.includes('tsx/dist/cli.mjs')
     const name = args.includes('next-server')
       ? 'next-server'
       : args.includes('scripts/stack.ts')
-        ? args.startsWith('node ') || args.includes('cli.mjs')
-          ? 'tsx (stack)'
-          : 'stack (PGlite, REST Redis)'
+        ? wrapper
+          ? 'tsx wrapper (stack)'
+          : 'stack (PGlite server, REST Redis)'
         : args.includes('src/main.ts')
-          ? args.includes('cli.mjs')
-            ? 'tsx (api)'
+          ? wrapper
+            ? 'tsx wrapper (api)'
             : 'api'
           : args.split(' ').slice(0, 3).join(' ')
     result[name] = (result[name] ?? 0) + Math.round(Number(kb) / 1024)
