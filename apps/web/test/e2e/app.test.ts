@@ -130,6 +130,13 @@ describe('the reference app in Chromium, against next build + next start', () =>
     expect(await page.getAttribute('[data-cache]', 'data-cache')).toBe('hit')
     expect(first).toBe('miss')
     await shot('admin-dashboard')
+    // The JSON route reads the same entry, started alongside its session check.
+    const json = await page.request.get(`${stack.url}/api/admin/dashboard-stats`)
+    expect(json.status()).toBe(200)
+    expect(json.headers()['x-hotpath-cache']).toBe('hit')
+    expect(((await json.json()) as { totals: { views: number } }).totals.views).toBeGreaterThan(0)
+    const anonymous = await fetch(`${stack.url}/api/admin/dashboard-stats`)
+    expect(anonymous.status).toBe(401)
   })
 
   /** Keys of the stack's Redis matching `pattern`. */

@@ -212,6 +212,7 @@ describe('the root `pnpm start`: one stack, one database', () => {
         body: JSON.stringify({ email: 'lin@example.com', password: 'a long enough password' }),
       })
       expect(signIn.status).toBe(200)
+      rss.warmRestartAfterFirstPage = rssOf(second)
       const product = await fetch(`${api}/products/p-grinder`)
       expect(((await product.json()) as { name: string }).name).toMatch(/^Grinder \d+$/)
       expect(await ctrlC(second)).toBe(0)
