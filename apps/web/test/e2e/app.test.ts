@@ -342,14 +342,20 @@ describe('the reference app in Chromium, against next build + next start', () =>
 
   test('every page at 375 px and 1280 px, light and dark: no console errors, no failed requests', async () => {
     await signIn()
+    await page.waitForLoadState('networkidle')
     const problems: string[] = []
     let current = ''
     const onConsole = (m: { type(): string; text(): string }) => {
       // The 404 page's own document status is logged by Chromium; that one is intended.
       if (m.type() === 'error' && current !== '/no/such/page') problems.push(`console: ${m.text()}`)
     }
-    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) =>
-      problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`)
+    // ERR_ABORTED is the browser cancelling a request because the test navigated on (the
+    // sign-in action's follow-up fetch, say), not a request that failed.
+    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') {
+        problems.push(`failed on ${current}: ${r.url()} ${r.failure()?.errorText}`)
+      }
+    }
     const onResponse = (r: { url(): string; status(): number }) => {
       if (r.status() >= 400 && !r.url().endsWith('/no/such/page')) {
         problems.push(`${r.status()}: ${r.url()}`)
