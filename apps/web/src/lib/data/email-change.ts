@@ -79,6 +79,6 @@ export async function confirmEmailChange(
     emailVerified: true,
     updatedAt: new Date(),
   })
-  await getCache().invalidateTags([`user:${userId}`])
+  await getCache().invalidateTags(keys.userTier({ userId }).tags)
   return { ok: true, email: parsed.value.email }
 }
