@@ -27,6 +27,9 @@ export type AppDeps = {
   config?: ApiConfig
 }
 
+/** Probes must see the service's state, not the prober's quota. */
+const UNLIMITED_ROUTES = new Set(['/health'])
+
 /** Routes that reveal or mint credentials: their own, stricter limiter. */
 const AUTH_ROUTES = new Set(['/me', '/api-keys'])
 
@@ -98,7 +101,7 @@ export function createApp(deps: AppDeps): App {
     if (error instanceof HTTPException && error.status === 400) {
       return sendError(c, new ApiError(400, errors.E_VALIDATION, error.message, { cause: error }))
     }
-    console.error('[api] unhandled error', error)
+    console.error('unhandled error', error)
     return c.json(errorBody(errors.E_INTERNAL, 'Internal error'), 500)
   })
   app.notFound((c) =>
@@ -163,9 +166,10 @@ export function createApp(deps: AppDeps): App {
       onLimited: limitedResponse,
     })
     // One limiter per request, so its headers are the ones the caller sees.
-    app.use('*', (c, next) =>
-      AUTH_ROUTES.has(c.req.path) ? auth(c, next) : generalLimiter(c, next),
-    )
+    app.use('*', (c, next) => {
+      if (UNLIMITED_ROUTES.has(c.req.path)) return next()
+      return AUTH_ROUTES.has(c.req.path) ? auth(c, next) : generalLimiter(c, next)
+    })
   }
 
   // A bad API key is refused only after the limiter counted it, so guessing keys costs quota.

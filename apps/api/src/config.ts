@@ -20,7 +20,10 @@ export type ApiConfig = {
    * Upstash SDK, so local runs take production's HTTP code path.
    */
   redisMode: 'env' | 'embedded'
-  /** @default 8079 (env HOTPATH_REST_PORT) — the web app looks for the same one. */
+  /**
+   * The embedded REST server's port. 0 lets the OS pick a free one: a port someone else holds
+   * is never taken for ours. @default 0 (env HOTPATH_REST_PORT)
+   */
   restPort: number
   /** @default 'hotpath-local' (env HOTPATH_REST_TOKEN) — loopback only. */
   restToken: string
@@ -91,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     pgliteDir: env.API_PGLITE_DIR ?? join(dataDir, 'api-pglite'),
     migrationsFolder: env.HOTPATH_MIGRATIONS_DIR,
     redisMode: hasRedisEnv(env) ? 'env' : 'embedded',
-    restPort: int(env.HOTPATH_REST_PORT, 8079),
+    restPort: int(env.HOTPATH_REST_PORT, 0),
     restToken: env.HOTPATH_REST_TOKEN ?? 'hotpath-local',
     authSecret:
       env.BETTER_AUTH_SECRET ??

@@ -17,11 +17,16 @@ const isAddressInUse = (error: unknown): boolean => {
   return false
 }
 
+/** Start-up failed for a reason the operator can fix; main prints the message, no stack. */
+export class StartupError extends Error {
+  override name = 'StartupError'
+}
+
 /**
  * Redis as configured: from the environment, or an embedded @hotpath/redis-rest with an
- * in-memory backend reached through the Upstash SDK. When the port is taken, the web app
- * (started by the same command) got there first: both apps then share its memory, so a
- * session created on the web is visible here.
+ * in-memory backend reached through the Upstash SDK. To share one Redis with the web app,
+ * pass its REST URL and token (the root `pnpm start` does): a busy port is never taken to
+ * be a server of ours.
  */
 export async function connectRedis(config: ApiConfig): Promise<RedisConnection> {
   if (config.redisMode === 'env') {
@@ -32,27 +37,28 @@ export async function connectRedis(config: ApiConfig): Promise<RedisConnection> 
       close: async () => client?.close(),
     }
   }
-  let server: Awaited<ReturnType<typeof startRestServer>> | undefined
-  let shared = false
+  let server: Awaited<ReturnType<typeof startRestServer>>
   try {
     server = await startRestServer({
       redis: 'memory://',
       token: config.restToken,
       port: config.restPort,
+      host: '127.0.0.1',
     })
   } catch (error) {
     if (!isAddressInUse(error)) throw error
-    shared = true
+    throw new StartupError(
+      `HOTPATH_REST_PORT=${config.restPort} is in use by another process. Unset it (a free port is picked), choose another, or set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (or REDIS_URL) to use a Redis that is already running.`,
+      { cause: error },
+    )
   }
-  const url = server?.url ?? `http://127.0.0.1:${config.restPort}`
-  const client = createUpstashRedis({ url, token: config.restToken })
-  if (shared) await client.ping() // fail at start if the port is held by something else
+  const client = createUpstashRedis({ url: server.url, token: config.restToken })
   return {
     client,
-    description: `upstash → ${shared ? 'shared' : 'embedded'} @hotpath/redis-rest at ${url} (in-memory)`,
+    description: `upstash → embedded @hotpath/redis-rest at ${server.url} (in-memory)`,
     async close() {
       await client.close()
-      await server?.close()
+      await server.close()
     },
   }
 }

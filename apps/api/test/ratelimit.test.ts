@@ -54,7 +54,7 @@ async function exhaust(path: string, init: Parameters<typeof call>[2], times: nu
 describe('rate limits', () => {
   it('answer 429 with a JSON body and the rate-limit headers once an IP used its quota', async () => {
     const ip = freshIp()
-    const { statuses, last } = await exhaust('/health', { ip }, 4)
+    const { statuses, last } = await exhaust('/products/p-kettle', { ip }, 4)
     expect(statuses).toEqual([200, 200, 200, 429])
     expect(last.headers.get('x-ratelimit-limit')).toBe('3')
     expect(last.headers.get('x-ratelimit-remaining')).toBe('0')
@@ -64,6 +64,17 @@ describe('rate limits', () => {
     const body = (await last.json()) as { error: { code: string; details: { limit: number } } }
     expect(body.error.code).toBe('E_RATE_LIMITED')
     expect(body.error.details.limit).toBe(3)
+  })
+
+  it('never count /health, so a probe sees the service and not its own quota', async () => {
+    const ip = freshIp()
+    const { statuses, last } = await exhaust('/health', { ip }, 5)
+    expect(statuses).toEqual([200, 200, 200, 200, 200])
+    expect(last.headers.get('x-ratelimit-limit')).toBeNull()
+    // …and does not spend the caller's quota either.
+    expect(
+      (await call(app, '/products/p-kettle', { ip })).headers.get('x-ratelimit-remaining'),
+    ).toBe('2')
   })
 
   it('set the rate-limit headers on admitted responses too', async () => {
@@ -76,8 +87,11 @@ describe('rate limits', () => {
 
   it('do not give a fresh quota to a forged X-Forwarded-For', async () => {
     const ip = freshIp()
-    await exhaust('/health', { ip }, 3)
-    const forged = await call(app, '/health', { ip, headers: { 'x-forwarded-for': freshIp() } })
+    await exhaust('/products/p-kettle', { ip }, 3)
+    const forged = await call(app, '/products/p-kettle', {
+      ip,
+      headers: { 'x-forwarded-for': freshIp() },
+    })
     expect(forged.status).toBe(429)
   })
 
@@ -86,10 +100,11 @@ describe('rate limits', () => {
     const client = freshIp()
     const init = { ip: '192.0.2.1', headers: { 'x-forwarded-for': `6.6.6.6, ${client}` } }
     const statuses: number[] = []
-    for (let i = 0; i < 4; i++) statuses.push((await call(proxied, '/health', init)).status)
+    for (let i = 0; i < 4; i++)
+      statuses.push((await call(proxied, '/products/p-kettle', init)).status)
     expect(statuses).toEqual([200, 200, 200, 429])
     // another client behind the same proxy has its own quota
-    const other = await call(proxied, '/health', {
+    const other = await call(proxied, '/products/p-kettle', {
       ip: '192.0.2.1',
       headers: { 'x-forwarded-for': freshIp() },
     })

@@ -71,21 +71,24 @@ const POSTS = [
   },
 ]
 
-/** Demo content, written once into an empty database. */
-export async function seed(db: AnyDb): Promise<void> {
+/** Demo content, written once into an empty database. True when it wrote (the first start). */
+export async function seed(db: AnyDb): Promise<boolean> {
   const existing = await db.select({ n: sql<number>`count(*)::int` }).from(product)
-  if ((existing[0]?.n ?? 0) > 0) return
+  if ((existing[0]?.n ?? 0) > 0) return false
   await db.insert(product).values(DEMO_PRODUCTS).onConflictDoNothing()
   await db.insert(post).values(POSTS).onConflictDoNothing()
   // Enough rows that the dashboard aggregation costs real time uncached.
   const views = Number(process.env.HOTPATH_SEED_PAGE_VIEWS ?? 120_000)
+  // Varied like real traffic: some pages far more read than others, long-tailed durations, and
+  // more views towards today (random()^1.6 leans the dates recent), so the charts show a trend.
   await db.execute(sql`
     insert into page_view (path, user_id, duration_ms, created_at)
     select
-      (array['/', '/products', '/blog', '/dashboard', '/account', '/admin'])[1 + (g % 6)],
-      'user-' || (g % 250),
-      20 + (g * 7919) % 480,
-      now() - ((g % 43200) || ' minutes')::interval
-    from generate_series(1, ${views}) as g
+      (array['/products', '/', '/blog', '/products', '/dashboard', '/blog', '/account', '/admin'])[1 + floor(power(random(), 1.4) * 8)::int],
+      'user-' || floor(power(random(), 2) * 250)::int,
+      40 + floor(random() * random() * 1800)::int,
+      now() - power(random(), 1.6) * interval '30 days'
+    from generate_series(1, ${views})
   `)
+  return true
 }

@@ -1,9 +1,11 @@
 /**
  * One command for the whole reference stack on embedded defaults:
  *   Redis → a local @hotpath/redis-rest with the in-memory backend (unless UPSTASH_REDIS_REST_* or REDIS_URL)
- *   Postgres → PGlite under apps/web/.data (unless DATABASE_URL)
+ *   Postgres → PGlite under apps/web/.data, served over the Postgres protocol so both apps
+ *              share it through postgres.js (unless DATABASE_URL)
  *   apps/web → `next build` when the sources changed, then `next start` (`--dev`: `next dev`)
- *   apps/api → `pnpm --filter api start`, when it exists
+ *   apps/api → `tsx src/main.ts` in apps/api, when it exists
+ * The last line says "ready" with the URLs once both answer their health checks.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -19,6 +21,7 @@ import {
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startDatabaseServer } from '@apps/db/server'
 import { startRestServer } from '@hotpath/redis-rest/node'
 import { dataDir, describeDatabase, describeRedis } from '../src/lib/config'
 import { buildCacheHandlers } from './build-cache-handlers'
@@ -108,7 +111,13 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
   return { child, exited }
 }
 
-async function shutdown(code: number): Promise<never> {
+let stopping = false
+
+async function shutdown(code: number): Promise<void> {
+  // A child that exits because we (or the terminal's Ctrl-C) stopped it must not turn a
+  // clean stop into a failure.
+  if (stopping) return
+  stopping = true
   for (const child of children) child.kill('SIGTERM')
   const deadline = Date.now() + 5000
   while (children.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
@@ -118,6 +127,9 @@ async function shutdown(code: number): Promise<never> {
 }
 
 async function main() {
+  // `on`, not `once`: Ctrl-C reaches us from the terminal and again from pnpm, which forwards
+  // it; a second SIGINT must not kill the process mid-shutdown.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0))
   const env: NodeJS.ProcessEnv = { ...process.env }
   let redisLine: string
   /** The embedded Redis's address, so local tools (and the e2e tests) can look into it. */
@@ -137,10 +149,16 @@ async function main() {
     redisLine = `Redis over TCP at ${configured.location} (REDIS_URL)`
   }
   const db = describeDatabase(env)
-  const dbLine =
-    db.kind === 'postgres'
-      ? `Postgres at ${db.location} (DATABASE_URL, postgres.js)`
-      : `PGlite (embedded) at ${display(db.location)}`
+  let dbLine = `Postgres at ${db.location} (DATABASE_URL, postgres.js)`
+  if (db.kind === 'pglite') {
+    const started = performance.now()
+    const server = await startDatabaseServer({ dataDir: db.location })
+    closers.push(() => server.close())
+    env.DATABASE_URL = server.url
+    env.HOTPATH_DATABASE_SERVER = 'pglite'
+    const ms = Math.round(performance.now() - started)
+    dbLine = `PGlite at ${display(db.location)}, served on ${new URL(server.url).host} to both apps (${ms} ms)`
+  }
   env.BETTER_AUTH_SECRET = authSecret()
   env.BETTER_AUTH_URL ??= `http://${host}:${port}`
   env.HOTPATH_DATA_DIR = dataDir()
@@ -178,23 +196,31 @@ async function main() {
     webDir,
   )
   web.exited.then((code) => {
+    if (stopping) return
     log(`web exited with code ${code}`)
-    void shutdown(code)
+    void shutdown(code || 1)
   })
 
-  const apiMain = join(repoDir, 'apps', 'api', 'src', 'main.ts')
-  if (withApi && existsSync(apiMain)) {
+  const apiDir = join(repoDir, 'apps', 'api')
+  const urls = [`web http://${host}:${port}${dev ? ' (next dev)' : ''}`]
+  const probes = [`http://${host}:${port}/api/health`, `http://${host}:${port}/`]
+  if (withApi && existsSync(join(apiDir, 'src', 'main.ts'))) {
+    // node with tsx's loader, not `pnpm --filter api start`: pnpm would add its own banner,
+    // its own failure line on Ctrl-C, and two more processes (~140 MiB) that do nothing.
+    const tsx = createRequire(join(apiDir, 'package.json')).resolve('tsx/cli')
     const api = run(
       'api',
-      'pnpm',
-      ['--filter', 'api', dev ? 'dev' : 'start'],
+      process.execPath,
+      dev ? [tsx, 'watch', 'src/main.ts'] : ['--import', 'tsx', 'src/main.ts'],
       { ...env, PORT: String(apiPort), API_PORT: String(apiPort) },
-      repoDir,
+      apiDir,
     )
-    api.exited.then((code) => log(`api exited with code ${code}`))
-    log(`api:      http://${host}:${apiPort} (apps/api)`)
+    api.exited.then((code) => {
+      if (!stopping) log(`api exited with code ${code}`)
+    })
+    urls.push(`api http://${host}:${apiPort}`)
+    probes.push(`http://${host}:${apiPort}/health`)
   }
-  log(`web:      http://${host}:${port}${dev ? ' (next dev)' : ''}`)
   // Lets `pnpm --filter web warm` reach this stack (its in-memory Redis, its PGlite); the file
   // is the owner's alone (0600): it holds the warm token and the embedded Redis's token.
   const stackFile = join(dataDir(), 'stack.json')
@@ -211,8 +237,24 @@ async function main() {
   )
   closers.push(async () => rmSync(stackFile, { force: true }))
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(0))
+  await Promise.all(probes.map(waitFor))
+  if (!stopping)
+    log(`ready in ${((performance.now() - bootStarted) / 1000).toFixed(1)} s: ${urls.join('  ')}`)
 }
+
+/** Resolves once the URL answers 200 (the first page is then served, not just listened for). */
+async function waitFor(url: string): Promise<void> {
+  while (!stopping) {
+    try {
+      const response = await fetch(url)
+      await response.body?.cancel()
+      if (response.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+const bootStarted = performance.now()
 
 main().catch((error: unknown) => {
   console.error(error)

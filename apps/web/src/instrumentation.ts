@@ -6,10 +6,7 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return
   if (process.env.NEXT_PHASE === 'phase-production-build') return
   const { getDbHandle } = await import('./lib/db/client')
-  const handle = await getDbHandle()
-  console.log(`[web] database ready: ${handle.info.kind} at ${handle.info.location}`)
+  await getDbHandle()
   const { preloadScripts } = await import('./lib/scripts')
-  await preloadScripts().catch((error: unknown) =>
-    console.warn('[web] script preload failed', error),
-  )
+  await preloadScripts().catch((error: unknown) => console.warn('script preload failed', error))
 }

@@ -2,22 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { createRoute, z } from '@hono/zod-openapi'
 import type { App, Services } from '../context.ts'
 import { ApiError, errors } from '../errors.ts'
-import type { Identity } from '../identity.ts'
+import { requireAuthenticated } from '../guards.ts'
 import { registry } from '../keys.ts'
 import { authenticated, commonErrors, sessionOnly, unauthorized } from '../schemas.ts'
-
-type Authenticated = Exclude<Identity, { kind: 'anonymous' }>
-
-export function requireAuthenticated(identity: Identity): Authenticated {
-  if (identity.kind === 'anonymous') {
-    throw new ApiError(
-      401,
-      errors.E_UNAUTHORIZED,
-      'Sign in on the web app (session cookie or Authorization: Bearer) or send x-api-key',
-    )
-  }
-  return identity
-}
 
 const IdentitySchema = z
   .object({

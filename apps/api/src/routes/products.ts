@@ -1,9 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { App, Services } from '../context.ts'
-import type { Product } from '../db/schema.ts'
-import { ApiError, errors } from '../errors.ts'
-import { registry } from '../keys.ts'
+import { requireAuthenticated } from '../guards.ts'
 import {
   authenticated,
   commonErrors,
@@ -14,10 +12,9 @@ import {
   ProductId,
   ProductPatchSchema,
   ProductSchema,
-  toProductBody,
   unauthorized,
 } from '../schemas.ts'
-import { requireAuthenticated } from './me.ts'
+import { createProductService } from '../services/products.ts'
 
 const cacheHeader = z.object({ 'x-cache': z.enum(['HIT', 'MISS']) })
 
@@ -97,13 +94,6 @@ const updateProduct = createRoute({
   },
 })
 
-const isUniqueViolation = (error: unknown): boolean => {
-  for (let e: unknown = error; e instanceof Object; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true
-  }
-  return false
-}
-
 /**
  * The write is done either way; when Redis could not take the invalidation, say so, because
  * cached copies may then be served until their TTL ends.
@@ -113,60 +103,34 @@ function invalidated(c: Context, ok: boolean): void {
 }
 
 export function productRoutes(app: App, { store, cache }: Services): void {
+  const products = createProductService({ store, cache })
+
   app.openapi(listProducts, async (c) => {
     const { limit, offset } = c.req.valid('query')
-    let loaded = false
-    const rows = await cache.getOrSet(registry.keys.productList({ limit, offset }), async () => {
-      loaded = true
-      return (await store.listProducts({ limit, offset })).map(toProductBody)
-    })
-    c.header('x-cache', loaded ? 'MISS' : 'HIT')
-    return c.json({ products: rows, limit, offset }, 200)
+    const read = await products.list({ limit, offset })
+    c.header('x-cache', read.hit ? 'HIT' : 'MISS')
+    return c.json({ products: read.value, limit, offset }, 200)
   })
 
   app.openapi(getProduct, async (c) => {
-    const { id } = c.req.valid('param')
-    let loaded = false
-    const product = await cache.getOrSet(
-      registry.keys.product({ id }),
-      async () => {
-        loaded = true
-        const row = await store.getProduct(id)
-        return row ? toProductBody(row) : null
-      },
-      // A short negative entry absorbs floods for ids that do not exist; creating the id
-      // invalidates its tag, so it never hides a real row.
-      { negativeTtl: '10s' },
-    )
-    if (!product) throw new ApiError(404, errors.E_NOT_FOUND, `No product with id "${id}"`)
-    c.header('x-cache', loaded ? 'MISS' : 'HIT')
-    return c.json(product, 200)
+    const read = await products.get(c.req.valid('param').id)
+    c.header('x-cache', read.hit ? 'HIT' : 'MISS')
+    return c.json(read.value, 200)
   })
 
   app.openapi(createProduct, async (c) => {
     requireAuthenticated(c.get('identity'))
-    const input = c.req.valid('json')
-    if (input.id && (await store.getProduct(input.id))) {
-      throw new ApiError(409, errors.E_CONFLICT, `A product with id "${input.id}" exists`)
-    }
-    const row: Product = await store.createProduct(input).catch((error: unknown) => {
-      if (isUniqueViolation(error)) {
-        throw new ApiError(409, errors.E_CONFLICT, `A product with id "${input.id}" exists`)
-      }
-      throw error
-    })
-    invalidated(c, await cache.invalidateTags(['products', `product:${row.id}`]))
-    c.header('location', `/products/${row.id}`)
-    return c.json(toProductBody(row), 201)
+    const write = await products.create(c.req.valid('json'))
+    invalidated(c, write.invalidated)
+    c.header('location', `/products/${write.value.id}`)
+    return c.json(write.value, 201)
   })
 
   app.openapi(updateProduct, async (c) => {
     requireAuthenticated(c.get('identity'))
     const { id } = c.req.valid('param')
-    const row: Product | null = await store.updateProduct(id, c.req.valid('json'))
-    if (!row) throw new ApiError(404, errors.E_NOT_FOUND, `No product with id "${id}"`)
-    // The database is written first: a reader that fills the cache after this sees the new row.
-    invalidated(c, await cache.invalidateTags([`product:${id}`, 'products']))
-    return c.json(toProductBody(row), 200)
+    const write = await products.update(id, c.req.valid('json'))
+    invalidated(c, write.invalidated)
+    return c.json(write.value, 200)
   })
 }

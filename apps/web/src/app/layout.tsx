@@ -1,7 +1,9 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
-import type { ReactNode } from 'react'
+import { type ReactNode, Suspense } from 'react'
 import './globals.css'
+import { MainNav } from './nav-link'
+import { UserMenu } from './user-menu'
 
 export const metadata: Metadata = {
   title: { default: 'hotpath reference app', template: '%s · hotpath' },
@@ -16,26 +18,14 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <Link prefetch={false} href="/" className="brand">
             hotpath
           </Link>
-          <nav>
-            <Link prefetch={false} href="/dashboard">
-              Dashboard
-            </Link>
-            <Link prefetch={false} href="/products">
-              Products
-            </Link>
-            <Link prefetch={false} href="/blog">
-              Blog
-            </Link>
-            <Link prefetch={false} href="/account">
-              Account
-            </Link>
-            <Link prefetch={false} href="/account/sessions">
-              Sessions
-            </Link>
-            <Link prefetch={false} href="/admin">
-              Admin
-            </Link>
-          </nav>
+          {/* The current-page mark needs the URL, known only at request time: the plain links
+              are prerendered and the marked ones stream in. */}
+          <Suspense fallback={<MainNav />}>
+            <MainNav marked />
+          </Suspense>
+          <Suspense fallback={<div className="user-menu" />}>
+            <UserMenu />
+          </Suspense>
         </header>
         <main>{children}</main>
       </body>

@@ -1,4 +1,6 @@
 import Link from 'next/link'
+import { Suspense } from 'react'
+import { getSession } from '@/lib/session'
 
 export default function Home() {
   return (
@@ -59,17 +61,37 @@ export default function Home() {
           <p className="muted">Every key the app writes, with TTLs and tags.</p>
         </section>
       </div>
-      <p className="muted">
-        New here?{' '}
-        <Link prefetch={false} href="/sign-up">
-          Create an account
-        </Link>{' '}
-        (the first one is the admin) or{' '}
-        <Link prefetch={false} href="/sign-in">
-          sign in
-        </Link>
-        .
-      </p>
+      <Suspense>
+        <Welcome />
+      </Suspense>
     </>
+  )
+}
+
+/** Visitors are invited to sign up; a signed-in user is greeted instead. */
+async function Welcome() {
+  const session = await getSession()
+  if (session) {
+    return (
+      <p className="muted">
+        Signed in as {session.user.name || session.user.email}.{' '}
+        <Link prefetch={false} href="/account">
+          Your account
+        </Link>
+      </p>
+    )
+  }
+  return (
+    <p className="muted">
+      New here?{' '}
+      <Link prefetch={false} href="/sign-up">
+        Create an account
+      </Link>{' '}
+      (the first one is the admin) or{' '}
+      <Link prefetch={false} href="/sign-in">
+        sign in
+      </Link>
+      .
+    </p>
   )
 }

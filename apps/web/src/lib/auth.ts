@@ -9,9 +9,8 @@ import { getRedis } from './redis'
 
 function createAuth(db: Db) {
   const redis = getRedis()
-  // With Redis: sessions and Better Auth's rate-limit counters live there, and Postgres
-  // keeps every session as well so losing Redis signs nobody out. Without Redis:
-  // Postgres only, silently (seed 000).
+  // With Redis: sessions live there, and Postgres keeps every session as well so losing Redis
+  // signs nobody out. Without Redis: Postgres only, silently.
   const storage = secondaryStorage({ redis })
   return betterAuth({
     appName: 'hotpath',
@@ -27,16 +26,12 @@ function createAuth(db: Db) {
         tier: { type: 'string', required: false, defaultValue: 'free', input: false },
       },
     },
-    rateLimit: {
-      enabled: process.env.AUTH_RATE_LIMIT !== 'off',
-      storage: storage ? 'secondary-storage' : 'memory',
-      window: 60,
-      max: 100,
-      customRules: {
-        '/sign-in/email': { window: 60, max: 10 },
-        '/sign-up/email': { window: 60, max: 5 },
-      },
-    },
+    // Off: every auth path is limited by @hotpath/ratelimit (src/lib/ratelimit.ts), on the
+    // routes and in the server actions alike. Two limiters with two sets of numbers would give
+    // answers that contradict each other's headers.
+    rateLimit: { enabled: false },
+    // A failed sign-in is an expected outcome, not a warning worth a log line each time.
+    logger: { level: 'error' },
     databaseHooks: {
       user: {
         create: {

@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path'
 // stack script can describe the setup before anything connects.
 
 export type DatabaseInfo = {
-  kind: 'pglite' | 'postgres'
+  /**
+   * `postgres`: DATABASE_URL. `pglite-server`: DATABASE_URL points at the stack's PGlite, served
+   * over the Postgres protocol (HOTPATH_DATABASE_SERVER=pglite), shared with apps/api.
+   * `pglite`: no DATABASE_URL, a PGlite inside this process (a lone `next dev`, the tests).
+   */
+  kind: 'pglite' | 'pglite-server' | 'postgres'
   /** Where the data lives, without credentials. */
   location: string
 }
@@ -24,7 +29,8 @@ export function describeDatabase(env: NodeJS.ProcessEnv = process.env): Database
   const url = env.DATABASE_URL
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const parsed = new URL(url)
-    return { kind: 'postgres', location: `${parsed.host}${parsed.pathname}` }
+    const kind = env.HOTPATH_DATABASE_SERVER === 'pglite' ? 'pglite-server' : 'postgres'
+    return { kind, location: `${parsed.host}${parsed.pathname}` }
   }
   return { kind: 'pglite', location: join(dataDir(env), 'pglite') }
 }
@@ -38,4 +44,12 @@ export function describeRedis(env: NodeJS.ProcessEnv = process.env): RedisInfo {
     return { kind: 'tcp', location: `${url.protocol}//${url.host}` }
   }
   return { kind: 'none', location: 'not configured' }
+}
+
+/**
+ * The site's public origin, for links and redirects: BETTER_AUTH_URL (the stack sets it to the
+ * address it serves). @default 'http://localhost:3000'
+ */
+export function siteUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.BETTER_AUTH_URL ?? 'http://localhost:3000'
 }

@@ -64,6 +64,12 @@ export async function cacheHealth(): Promise<CacheHealth> {
   }
 }
 
+const DATABASE_KINDS = {
+  pglite: 'PGlite (embedded)',
+  'pglite-server': 'PGlite (shared, over the Postgres protocol)',
+  postgres: 'Postgres (postgres.js)',
+} as const
+
 export async function databaseHealth(): Promise<DatabaseHealth> {
   const info = describeDatabase()
   try {
@@ -77,7 +83,7 @@ export async function databaseHealth(): Promise<DatabaseHealth> {
     ])
     return {
       status: colourOf(latencyMs),
-      kind: info.kind === 'pglite' ? 'PGlite (embedded)' : 'Postgres (postgres.js)',
+      kind: DATABASE_KINDS[info.kind],
       location: info.location,
       latencyMs,
       users: users[0]?.n ?? 0,

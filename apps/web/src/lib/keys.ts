@@ -1,8 +1,8 @@
 import { defineKeys, key } from '@hotpath/keys'
 
 /**
- * Every Redis key the app writes, in one place (issue 4's reference registry: seed 000's
- * table plus seed 001's keys). Nothing in the app builds a key string by hand.
+ * Every Redis key the app writes, in one place, with its TTL and tags. Nothing in the app
+ * builds a key string by hand.
  */
 export const registry = defineKeys({
   adminDashboardStats: key('admin:dashboard:stats', {
@@ -25,27 +25,23 @@ export const registry = defineKeys({
     ttl: '900s',
     description: 'Single-use email-change token, consumed atomically with GETDEL.',
   }),
-  apiKeyRegen: key('ratelimit:api-key-regen:{userId}', {
-    ttl: '86400s',
-    description: 'API-key regeneration: once per user per day.',
-  }),
   newDashboardUsers: key('feature:new-dashboard:users', {
     description: 'Feature flag: user ids rewritten to /beta/dashboard by the proxy.',
   }),
   userProfile: key('user:{userId}:profile', {
     ttl: '1h',
     tags: (p) => [`user:${p.userId}`],
-    description: 'User profile (seed 001).',
+    description: 'User profile.',
   }),
   userSubscription: key('user:{userId}:subscription', {
     ttl: '5m',
     tags: (p) => [`user:${p.userId}`],
-    description: 'User subscription (seed 001).',
+    description: 'User subscription.',
   }),
   userPrefs: key('user:{userId}:prefs', {
     ttl: '1h',
     tags: (p) => [`user:${p.userId}`],
-    description: 'User preferences (seed 001).',
+    description: 'User preferences.',
   }),
   product: key('product:{id}', {
     ttl: '10m',

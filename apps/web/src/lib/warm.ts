@@ -9,7 +9,7 @@ import { getDb } from './db/client'
 import { keys } from './keys'
 
 /**
- * Everything a cold deploy would otherwise load on its first requests (seed 004): the
+ * Everything a cold deploy would otherwise load on its first requests: the
  * dashboard aggregation, the product list and each product, each post's metadata and each
  * user's tier. The same loaders the pages use, so a warmed entry is exactly what they read.
  */

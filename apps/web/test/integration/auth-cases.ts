@@ -1,3 +1,4 @@
+import { awayFromWindowEdge } from '@hotpath/test-redis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type AppEnv, type RedisMode, useAppEnv } from './app-env'
 
@@ -94,23 +95,43 @@ export function authCases(mode: RedisMode) {
     })
 
     if (mode !== 'none') {
-      test('the sign-in endpoint answers 429 after 10 attempts a minute, counted in Redis', async () => {
+      test('POST /api/auth/sign-in/email answers 429 after 10 attempts a minute, with the headers on every answer', async () => {
+        const { POST } = await import('../../src/app/api/auth/[...all]/route')
         const attempt = () =>
-          auth.handler(
+          POST(
             new Request('http://127.0.0.1:3000/api/auth/sign-in/email', {
               method: 'POST',
               headers: {
                 'content-type': 'application/json',
                 origin: 'http://127.0.0.1:3000',
-                'x-forwarded-for': '203.0.113.7',
+                // Not trusted (no HOTPATH_TRUSTED_PROXY): a fresh forged address buys nothing.
+                'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250)}`,
               },
               body: JSON.stringify({ email: 'ada@example.com', password: 'wrong password!' }),
             }),
           )
-        const statuses: number[] = []
-        for (let i = 0; i < 11; i++) statuses.push((await attempt()).status)
-        expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true)
-        expect(statuses[10]).toBe(429)
+        await awayFromWindowEdge(60_000, 5_000)
+        const answers: Response[] = []
+        for (let i = 0; i < 11; i++) answers.push(await attempt())
+        expect(answers.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill(401))
+        expect(answers.slice(0, 10).map((r) => r.headers.get('x-ratelimit-remaining'))).toEqual([
+          '9',
+          '8',
+          '7',
+          '6',
+          '5',
+          '4',
+          '3',
+          '2',
+          '1',
+          '0',
+        ])
+        const refused = answers[10] as Response
+        expect(refused.status).toBe(429)
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+        expect(refused.headers.get('ratelimit-policy')).toBe('"auth";q=10;w=60')
+        expect(refused.headers.get('ratelimit')).toMatch(/^"auth";r=0;t=\d+$/)
+        expect(refused.headers.get('x-ratelimit-limit')).toBe('10')
       })
 
       test('losing every Redis key signs nobody out (storeSessionInDatabase)', async () => {

@@ -12,6 +12,7 @@ import { isNewDashboardEnabled } from '@/lib/data/flags'
 import { getUserTier, TIERS } from '@/lib/data/tier'
 import { param, type SearchParams } from '@/lib/page'
 import { requireSession } from '@/lib/session'
+import { CopyButton } from '../buttons'
 import { CacheBadge } from '../cache-badge'
 import { ErrorNotice } from '../error-notice'
 
@@ -119,7 +120,7 @@ async function Account({ searchParams }: { searchParams: SearchParams }) {
         </p>
         {newKey ? (
           <p className="notice ok">
-            <code data-testid="api-key">{newKey}</code>
+            <code data-testid="api-key">{newKey}</code> <CopyButton value={newKey} />
           </p>
         ) : null}
         <form action={regenerateKey}>

@@ -18,7 +18,7 @@ export default function DashboardPage() {
 }
 
 async function Welcome() {
-  const session = await requireSession()
+  const session = await requireSession('/dashboard')
   const tier = await getUserTier(session.user.id)
   return (
     <div className="card">

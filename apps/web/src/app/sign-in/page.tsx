@@ -2,7 +2,9 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { signIn } from '@/lib/actions/auth'
 import type { SearchParams } from '@/lib/page'
+import { SubmitButton } from '../buttons'
 import { ErrorNotice } from '../error-notice'
+import { NextField } from '../next-field'
 
 export const metadata = { title: 'Sign in' }
 
@@ -14,6 +16,9 @@ export default function SignInPage({ searchParams }: { searchParams: SearchParam
         <ErrorNotice searchParams={searchParams} />
       </Suspense>
       <form action={signIn} className="stack">
+        <Suspense>
+          <NextField searchParams={searchParams} />
+        </Suspense>
         <label>
           Email
           <input name="email" type="email" required autoComplete="email" />
@@ -22,7 +27,7 @@ export default function SignInPage({ searchParams }: { searchParams: SearchParam
           Password
           <input name="password" type="password" required autoComplete="current-password" />
         </label>
-        <button type="submit">Sign in</button>
+        <SubmitButton pending="Signing in…">Sign in</SubmitButton>
       </form>
       <p className="muted">
         No account?{' '}

@@ -2,7 +2,9 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { signUp } from '@/lib/actions/auth'
 import type { SearchParams } from '@/lib/page'
+import { SubmitButton } from '../buttons'
 import { ErrorNotice } from '../error-notice'
+import { NextField } from '../next-field'
 
 export const metadata = { title: 'Sign up' }
 
@@ -15,6 +17,9 @@ export default function SignUpPage({ searchParams }: { searchParams: SearchParam
         <ErrorNotice searchParams={searchParams} />
       </Suspense>
       <form action={signUp} className="stack">
+        <Suspense>
+          <NextField searchParams={searchParams} />
+        </Suspense>
         <label>
           Name
           <input name="name" required autoComplete="name" />
@@ -33,7 +38,7 @@ export default function SignUpPage({ searchParams }: { searchParams: SearchParam
             autoComplete="new-password"
           />
         </label>
-        <button type="submit">Sign up</button>
+        <SubmitButton pending="Creating your account…">Sign up</SubmitButton>
       </form>
       <p className="muted">
         Already registered?{' '}

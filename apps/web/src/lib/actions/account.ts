@@ -7,6 +7,7 @@ import { formatRetryAfter, regenerateApiKey } from '../data/api-keys'
 import { requestEmailChange } from '../data/email-change'
 import { setNewDashboard } from '../data/flags'
 import { isTier, setUserTier } from '../data/tier'
+import { checkLimit, refusalMessage } from '../ratelimit'
 import { requireSession } from '../session'
 
 function back(params: Record<string, string>): never {
@@ -24,6 +25,9 @@ export async function changeTier(form: FormData): Promise<void> {
 export async function startEmailChange(form: FormData): Promise<void> {
   const session = await requireSession()
   const email = String(form.get('email') ?? '')
+  // Each request mints a token: counted in the user's `auth` bucket like a sign-in attempt.
+  const verdict = await checkLimit('auth', `user:${session.user.id}`)
+  if (verdict.limited && !verdict.success) back({ error: refusalMessage(verdict, 'Email change') })
   const result = await requestEmailChange(session.user.id, session.user.email, email)
   if (!result.ok) {
     const messages = {
@@ -42,7 +46,7 @@ export async function regenerateKey(): Promise<void> {
   const result = await regenerateApiKey(session.user.id)
   if (!result.ok) {
     back({
-      error: `API keys can be regenerated once per day. Try again in ${formatRetryAfter(result.retryAfter)} (Retry-After: ${result.retryAfter} s).`,
+      error: `API keys can be regenerated once a day. Try again in ${formatRetryAfter(result.retryAfter)}.`,
     })
   }
   back({ ok: 'New API key created. Copy it now: it is shown once.', apiKey: result.key })

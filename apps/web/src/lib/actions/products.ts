@@ -3,6 +3,7 @@
 import { redirect } from 'next/navigation'
 import { updateProduct } from '../data/products'
 import { invalidateEverywhere } from '../invalidate'
+import { keys } from '../keys'
 import { requireSession } from '../session'
 
 export async function saveProduct(form: FormData): Promise<void> {
@@ -18,6 +19,7 @@ export async function saveProduct(form: FormData): Promise<void> {
   }
   const saved = await updateProduct(id, { name, description, priceCents: Math.round(price * 100) })
   if (!saved) redirect(`/products?error=${encodeURIComponent('No such product.')}`)
-  await invalidateEverywhere(['products', `product:${id}`])
+  // The product's tags as the registry defines them: its own and the lists'.
+  await invalidateEverywhere(keys.product({ id }).tags)
   redirect(`/products?ok=${encodeURIComponent(`Saved ${name}.`)}`)
 }

@@ -2,28 +2,21 @@ import { createHash, randomBytes } from 'node:crypto'
 import { apiKey } from '@apps/db/schema'
 import { eq } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { keys } from '../keys'
-import { getRedis } from '../redis'
+import { checkLimit } from '../ratelimit'
 
 export type RegenerateResult =
-  | { ok: true; key: string; prefix: string }
-  | { ok: false; reason: 'rate-limited'; retryAfter: number }
+  | { ok: true; key: string; prefix: string; headers: Record<string, string> }
+  | { ok: false; reason: 'rate-limited'; retryAfter: number; headers: Record<string, string> }
 
 /**
- * Once per user per day: `SET ratelimit:api-key-regen:{userId} NX EX 86400` admits the
- * first call in one round trip; a refusal reads the key's TTL for Retry-After. Without
- * Redis the limit is not enforced (fail-open, documented in the README).
+ * Once per user in any 24 hours, through the `apiKeyRegen` rule (src/lib/ratelimit.ts). The
+ * rate-limit headers come back for the HTTP route to send. Without Redis the limit is off.
  */
 export async function regenerateApiKey(userId: string): Promise<RegenerateResult> {
-  const redis = getRedis()
-  if (redis) {
-    const ref = keys.apiKeyRegen({ userId })
-    const window = ref.ttl ?? 86_400
-    const admitted = await redis.set(ref.key, String(Date.now()), { nx: true, ex: window })
-    if (admitted === null) {
-      const ttl = await redis.ttl(ref.key)
-      return { ok: false, reason: 'rate-limited', retryAfter: ttl > 0 ? ttl : window }
-    }
+  const verdict = await checkLimit('apiKeyRegen', `user:${userId}`)
+  const headers = verdict.limited ? verdict.headers : {}
+  if (verdict.limited && !verdict.success) {
+    return { ok: false, reason: 'rate-limited', retryAfter: verdict.retryAfter, headers }
   }
   const secret = `hp_${randomBytes(24).toString('base64url')}`
   const prefix = secret.slice(0, 8)
@@ -36,7 +29,7 @@ export async function regenerateApiKey(userId: string): Promise<RegenerateResult
       target: apiKey.userId,
       set: { keyPrefix: prefix, keyHash, createdAt: new Date() },
     })
-  return { ok: true, key: secret, prefix }
+  return { ok: true, key: secret, prefix, headers }
 }
 
 export async function currentApiKey(userId: string) {
@@ -45,8 +38,4 @@ export async function currentApiKey(userId: string) {
   return rows[0] ?? null
 }
 
-export function formatRetryAfter(seconds: number): string {
-  const h = Math.floor(seconds / 3600)
-  const m = Math.ceil((seconds % 3600) / 60)
-  return h > 0 ? `${h} h ${m} min` : `${m} min`
-}
+export { formatRetryAfter } from '../ratelimit'

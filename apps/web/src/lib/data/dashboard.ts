@@ -1,5 +1,6 @@
+import type { KeyRef } from '@hotpath/keys'
 import { sql } from 'drizzle-orm'
-import { getOrSetTracked } from '../cache'
+import { getCache, getOrSetTracked } from '../cache'
 import { getDb } from '../db/client'
 import { keys } from '../keys'
 
@@ -59,4 +60,17 @@ export async function getDashboardStats(options: { fresh?: boolean } = {}) {
   }
   const result = await getOrSetTracked(keys.adminDashboardStats(), computeDashboardStats)
   return { ...result, cached: true }
+}
+
+/**
+ * The cached stats without ever computing them: undefined on a miss or a Redis failure. It
+ * only reads, so a route may start it in the same tick as its session check and use the
+ * answer once the caller is known to be an admin: the two round trips overlap.
+ */
+export async function peekDashboardStats(): Promise<DashboardStats | undefined> {
+  try {
+    return await getCache().get(keys.adminDashboardStats() as KeyRef<DashboardStats>)
+  } catch {
+    return undefined
+  }
 }

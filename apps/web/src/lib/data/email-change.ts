@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { user } from '@apps/db/schema'
 import { deserialize, serialize } from '@hotpath/redis'
 import { eq } from 'drizzle-orm'
+import { getAuth } from '../auth'
 import { getCache } from '../cache'
 import { getDb } from '../db/client'
 import { keys } from '../keys'
@@ -70,10 +71,14 @@ export async function confirmEmailChange(
     .from(user)
     .where(eq(user.email, parsed.value.email))
   if (taken.length > 0) return { ok: false, reason: 'taken' }
-  await db
-    .update(user)
-    .set({ email: parsed.value.email, emailVerified: true, updatedAt: new Date() })
-    .where(eq(user.id, userId))
-  await getCache().invalidateTags([`user:${userId}`])
+  // Through Better Auth, not a bare UPDATE: it rewrites the user inside every session it keeps
+  // in Redis, so the account page shows the new address at once, not after the next sign-in.
+  const { internalAdapter } = await (await getAuth()).$context
+  await internalAdapter.updateUser(userId, {
+    email: parsed.value.email,
+    emailVerified: true,
+    updatedAt: new Date(),
+  })
+  await getCache().invalidateTags(keys.userTier({ userId }).tags)
   return { ok: true, email: parsed.value.email }
 }

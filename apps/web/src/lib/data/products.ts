@@ -28,7 +28,7 @@ export function getProduct(id: string): Promise<Product | null> {
 
 export type ProductPatch = { name: string; description: string; priceCents: number }
 
-/** Writes the source of truth; the caller invalidates the `products` tag (seed 004). */
+/** Writes the source of truth; the caller invalidates the `products` tag. */
 export async function updateProduct(id: string, patch: ProductPatch): Promise<boolean> {
   const db = await getDb()
   const rows = await db

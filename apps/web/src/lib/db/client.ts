@@ -21,7 +21,7 @@ function migrationsFolder(): string {
 
 async function open(): Promise<DbHandle> {
   const info = describeDatabase()
-  if (info.kind === 'postgres') {
+  if (info.kind !== 'pglite') {
     const { default: postgres } = await import('postgres')
     const { drizzle } = await import('drizzle-orm/postgres-js')
     const { migrate } = await import('drizzle-orm/postgres-js/migrator')

@@ -2,6 +2,7 @@ import { headers } from 'next/headers'
 import { Suspense } from 'react'
 import { revokeOtherSessions, revokeSession, signOutEverywhere } from '@/lib/actions/account'
 import { getAuth } from '@/lib/auth'
+import { deviceName } from '@/lib/device'
 import type { SearchParams } from '@/lib/page'
 import { requireSession } from '@/lib/session'
 import { ErrorNotice } from '../../error-notice'
@@ -21,7 +22,7 @@ export default function SessionsPage({ searchParams }: { searchParams: SearchPar
 }
 
 async function Sessions() {
-  const current = await requireSession()
+  const current = await requireSession('/account/sessions')
   const auth = await getAuth()
   const sessions = await auth.api.listSessions({ headers: await headers() })
   return (
@@ -45,7 +46,7 @@ async function Sessions() {
             <tr key={s.id} data-current={s.token === current.session.token ? 'yes' : 'no'}>
               <td>{new Date(s.createdAt).toISOString().slice(0, 19).replace('T', ' ')}</td>
               <td>{new Date(s.expiresAt).toISOString().slice(0, 10)}</td>
-              <td>{(s.userAgent ?? 'unknown').slice(0, 60)}</td>
+              <td title={s.userAgent ?? undefined}>{deviceName(s.userAgent)}</td>
               <td>{s.ipAddress ?? ''}</td>
               <td>
                 {s.token === current.session.token ? (

@@ -4,6 +4,7 @@ import { getDashboardStats } from '@/lib/data/dashboard'
 import { param, type SearchParams } from '@/lib/page'
 import { requireAdmin } from '@/lib/session'
 import { CacheBadge } from '../../cache-badge'
+import { ViewsByDayChart } from '../../charts'
 
 export const metadata = { title: 'Dashboard stats' }
 
@@ -19,11 +20,10 @@ export default function AdminDashboardPage({ searchParams }: { searchParams: Sea
 }
 
 async function Stats({ searchParams }: { searchParams: SearchParams }) {
-  await requireAdmin()
+  await requireAdmin('/admin/dashboard')
   const fresh = param(await searchParams, 'fresh') === '1'
   const stats = await getDashboardStats({ fresh })
   const { totals, byPath, byDay, computedAt } = stats.value
-  const maxDay = Math.max(1, ...byDay.map((d) => d.views))
   return (
     <>
       <p className="row">
@@ -88,22 +88,7 @@ async function Stats({ searchParams }: { searchParams: SearchParams }) {
         </tbody>
       </table>
       <h2>By day</h2>
-      <svg
-        viewBox={`0 0 ${byDay.length * 12} 100`}
-        width="100%"
-        height="120"
-        role="img"
-        aria-label="Views per day"
-      >
-        {byDay.map((d, i) => {
-          const h = (d.views / maxDay) * 96
-          return (
-            <rect key={d.day} x={i * 12 + 1} y={100 - h} width={10} height={h} fill="var(--accent)">
-              <title>{`${d.day}: ${d.views} views`}</title>
-            </rect>
-          )
-        })}
-      </svg>
+      <ViewsByDayChart data={byDay.map((d) => ({ day: d.day, views: d.views }))} />
     </>
   )
 }

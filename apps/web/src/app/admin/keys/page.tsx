@@ -35,7 +35,7 @@ function ttl(seconds: number | null, jitter: number): string {
 
 async function KeyTable() {
   await connection()
-  await requireAdmin()
+  await requireAdmin('/admin/keys')
   const rows = registry.describe()
   return (
     <table data-testid="key-registry">

@@ -2,6 +2,7 @@ import type { AnalyticsPoint } from '@hotpath/ratelimit'
 import { Suspense } from 'react'
 import { getAuthLimiter } from '@/lib/ratelimit'
 import { requireAdmin } from '@/lib/session'
+import { RatelimitChart } from '../../charts'
 
 export const metadata = { title: 'Rate-limit analytics' }
 
@@ -40,7 +41,7 @@ function perMinute(points: AnalyticsPoint[], since: number, minutes: number): Bu
 }
 
 async function Chart() {
-  await requireAdmin()
+  await requireAdmin('/admin/ratelimit')
   const limiter = getAuthLimiter()
   if (!limiter)
     return <p className="notice error">Rate-limit analytics need Redis; none is configured.</p>
@@ -57,12 +58,10 @@ async function Chart() {
     )
   }
   const buckets = perMinute(points, since, minutes)
-  const max = Math.max(1, ...buckets.map((b) => b.allowed + b.blocked + b.denied))
   const totals = buckets.reduce(
     (t, b) => ({ allowed: t.allowed + b.allowed, blocked: t.blocked + b.blocked + b.denied }),
     { allowed: 0, blocked: 0 },
   )
-  const w = 10
   const identifiers = new Set(points.map((p) => p.identifier)).size
   return (
     <>
@@ -71,41 +70,13 @@ async function Chart() {
         <span className="badge status-red">blocked {totals.blocked}</span>
         <span className="muted">{identifiers} identifiers</span>
       </p>
-      <svg
-        viewBox={`0 0 ${minutes * w} 120`}
-        width="100%"
-        height="200"
-        role="img"
-        aria-label="Allowed and blocked requests per minute"
-        data-testid="ratelimit-chart"
-        style={{ background: 'var(--card)', border: '1px solid var(--line)' }}
-      >
-        {buckets.map((b, i) => {
-          const allowed = (b.allowed / max) * 110
-          const blocked = ((b.blocked + b.denied) / max) * 110
-          const label = new Date(b.time).toISOString().slice(11, 16)
-          return (
-            <g key={b.time}>
-              <title>{`${label} UTC: ${b.allowed} allowed, ${b.blocked + b.denied} blocked`}</title>
-              <rect
-                x={i * w + 1}
-                y={120 - allowed}
-                width={w - 2}
-                height={allowed}
-                fill="var(--green)"
-              />
-              <rect
-                x={i * w + 1}
-                y={120 - allowed - blocked}
-                width={w - 2}
-                height={blocked}
-                fill="var(--red)"
-              />
-            </g>
-          )
-        })}
-      </svg>
-      <p className="muted">One bar per minute, oldest on the left; green allowed, red blocked.</p>
+      <RatelimitChart
+        data={buckets.map((b) => ({
+          minute: new Date(b.time).toISOString().slice(11, 16),
+          allowed: b.allowed,
+          blocked: b.blocked + b.denied,
+        }))}
+      />
     </>
   )
 }

@@ -17,7 +17,7 @@ export default function BetaDashboardPage() {
 }
 
 async function Beta() {
-  const session = await requireSession()
+  const session = await requireSession('/dashboard')
   const tier = await getUserTier(session.user.id)
   return (
     <div className="grid">

@@ -1,9 +1,9 @@
 import { getAuth } from '@/lib/auth'
-import { regenerateApiKey } from '@/lib/data/api-keys'
+import { formatRetryAfter, regenerateApiKey } from '@/lib/data/api-keys'
 
 /**
- * API-key regeneration for scripts: 200 with the new key once per day, then 429 with
- * Retry-After (seconds until the day's window ends) and a message that says so.
+ * API-key regeneration for scripts: 200 with the new key once per 24 hours, then 429 with
+ * Retry-After and a message that says when; both carry the rate-limit headers.
  */
 export async function POST(request: Request): Promise<Response> {
   const auth = await getAuth()
@@ -14,11 +14,11 @@ export async function POST(request: Request): Promise<Response> {
     return Response.json(
       {
         error: 'rate_limited',
-        message: 'API keys can be regenerated once per day.',
+        message: `API keys can be regenerated once a day. Try again in ${formatRetryAfter(result.retryAfter)}.`,
         retryAfter: result.retryAfter,
       },
-      { status: 429, headers: { 'Retry-After': String(result.retryAfter) } },
+      { status: 429, headers: result.headers },
     )
   }
-  return Response.json({ key: result.key, prefix: result.prefix })
+  return Response.json({ key: result.key, prefix: result.prefix }, { headers: result.headers })
 }

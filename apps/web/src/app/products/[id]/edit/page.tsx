@@ -24,8 +24,8 @@ export default function EditProductPage({ params, searchParams }: Props) {
 }
 
 async function EditForm({ params }: { params: Promise<{ id: string }> }) {
-  await requireSession()
   const { id } = await params
+  await requireSession(`/products/${encodeURIComponent(id)}/edit`)
   const product = await getProduct(id)
   if (!product) notFound()
   return (
