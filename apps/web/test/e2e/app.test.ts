@@ -117,7 +117,7 @@ describe('the reference app in Chromium, against next build + next start', () =>
     }
     expect(status).toBe('green')
     const card = (await page.textContent('[data-testid=cache-card]')) ?? ''
-    expect(card).toContain('upstash')
+    expect(card).toContain('http')
     expect(card).toContain('closed')
     expect(await page.textContent('[data-testid=database-card]')).toContain('PGlite')
     await shot('admin-health')
