@@ -15,12 +15,16 @@ import { evalScript, ScriptBatcher } from './batch'
 import { EphemeralCache } from './ephemeral-cache'
 import { errors, RatelimitError } from './errors'
 import { type RatelimitKeys, ratelimitKeys } from './keys'
+import { isUpstashSdk, type UpstashRedisLike, type WrappedSdk, wrapUpstashSdk } from './upstash-sdk'
 
 /** The part of a hotpath `RedisClient` this package uses. Any driver satisfies it. */
 export type RatelimitRedis = Pick<
   RedisClient,
   'driver' | 'eval' | 'evalsha' | 'get' | 'set' | 'del' | 'pipeline' | 'hgetall'
 >
+
+/** What the package runs on: a hotpath client, or an `@upstash/redis` instance wrapped once. */
+type Backend = RatelimitRedis | WrappedSdk
 
 export type FailureMode = 'open' | 'closed'
 
@@ -30,8 +34,11 @@ export type AnalyticsOptions = {
 }
 
 export type RatelimitOptions = {
-  /** A hotpath Redis client: `createTcpRedis`, `createUpstashRedis`, `createMemoryRedis`. */
-  redis: RatelimitRedis
+  /**
+   * A hotpath Redis client (`createTcpRedis`, `createUpstashRedis`, `createMemoryRedis`), or an
+   * `@upstash/redis` instance as `@upstash/ratelimit` takes it (its auto-pipelining is kept).
+   */
+  redis: RatelimitRedis | UpstashRedisLike
   /** `Ratelimit.fixedWindow(…)`, `.slidingWindow(…)`, `.tokenBucket(…)` or `.slidingLogs(…)`. */
   limiter: Limiter
   /**
@@ -186,7 +193,7 @@ export class Ratelimit {
   readonly prefix: string
   readonly failureMode: FailureMode
   readonly timeout: number
-  readonly #redis: RatelimitRedis
+  readonly #redis: Backend
   readonly #keys: RatelimitKeys['keys']
   readonly #cache: EphemeralCache | undefined
   readonly #analytics: AnalyticsRecorder | undefined
@@ -203,9 +210,12 @@ export class Ratelimit {
     if (!config.redis || typeof config.redis.evalsha !== 'function') {
       throw new RatelimitError(
         errors.E_OPTION_INVALID,
-        'Ratelimit needs `redis`: a hotpath RedisClient',
+        'Ratelimit needs `redis`: a hotpath RedisClient or an @upstash/redis instance',
       )
     }
+    const redis: Backend = isUpstashSdk(config.redis)
+      ? wrapUpstashSdk(config.redis)
+      : (config.redis as RatelimitRedis)
     if (!config.limiter || typeof config.limiter.algorithm !== 'string') {
       throw new RatelimitError(
         errors.E_OPTION_INVALID,
@@ -222,7 +232,7 @@ export class Ratelimit {
     this.prefix = config.prefix
     this.failureMode = config.failureMode
     this.timeout = parseDuration(config.timeout, 'timeout', TIMEOUT)
-    this.#redis = config.redis
+    this.#redis = redis
     this.#keys = ratelimitKeys(config.prefix).keys
     this.#dynamicLimits = config.dynamicLimits
     this.#cache =
@@ -231,7 +241,7 @@ export class Ratelimit {
         : new EphemeralCache(config.ephemeralCache ?? new Map())
     this.#analytics = config.analytics
       ? new AnalyticsRecorder(
-          config.redis,
+          redis,
           this.#keys,
           parseDuration(
             typeof config.analytics === 'object' && config.analytics.retention !== undefined
@@ -242,9 +252,11 @@ export class Ratelimit {
           ),
         )
       : undefined
+    // The SDK auto-pipelines on its own, settling each command apart: batching on top of it
+    // would only lose the per-call NOSCRIPT fallback.
     this.#batcher =
-      (config.autoPipeline ?? config.redis.driver === 'upstash')
-        ? new ScriptBatcher(config.redis)
+      redis.driver !== 'upstash-sdk' && (config.autoPipeline ?? redis.driver === 'upstash')
+        ? new ScriptBatcher(redis)
         : undefined
     const denyList = config.denyList
     if (typeof denyList === 'function') this.#denied = denyList
