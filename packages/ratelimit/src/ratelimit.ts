@@ -343,7 +343,8 @@ export class Ratelimit {
       const response = await this.limit(identifier)
       const now = Date.now()
       if (response.success || response.reason === 'denyList' || now >= deadline) return response
-      const wait = Math.min(response.reset, deadline) - now
+      // reset 0 (a timeout) says nothing about when to retry: poll as upstream does
+      const wait = response.reset === 0 ? 100 : Math.min(response.reset, deadline) - now
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, wait)))
     }
   }
@@ -483,9 +484,11 @@ export class Ratelimit {
       error instanceof TimeoutSignal || (error instanceof RedisError && error.code === 'E_TIMEOUT')
     return {
       success: this.failureMode === 'open',
-      limit: tokens,
+      // A timeout answers as @upstash/ratelimit does (nothing is known: limit and reset 0);
+      // an error, which upstream throws, tells clients to come back soon.
+      limit: timedOut ? 0 : tokens,
       remaining: 0,
-      reset: now + FAILURE_RETRY_MS,
+      reset: timedOut ? 0 : now + FAILURE_RETRY_MS,
       pending: resolved,
       reason: timedOut ? 'timeout' : 'error',
       error:

@@ -105,26 +105,24 @@ if num(bucket[1], nil) and num(bucket[2], nil) then
 end
 if now >= refilledAt + window then
   local refills = math.floor((now - refilledAt) / window)
-  tokens = tokens + refills * refill
+  -- a refill caps at the limit; only a refund lifts the bucket above it (as @upstash/ratelimit)
+  tokens = math.min(limit, tokens + refills * refill)
   refilledAt = refilledAt + refills * window
 end
-if tokens > limit then tokens = limit end
+-- refills until the bucket holds n tokens; at least one, so a refusal never resets "now"
+local function refillsFor(n) return math.max(1, math.ceil((n - tokens) / refill)) end
 local allowed = rate <= 0 or tokens >= rate
 if peek or not allowed then
   local reset = refilledAt + window
-  if not allowed then
-    local need = rate
-    if need > limit then need = limit end
-    reset = refilledAt + math.ceil((need - tokens) / refill) * window
-  end
+  -- more than the limit never fits by refilling: the earliest answer is when it is full
+  if not allowed then reset = refilledAt + refillsFor(math.min(rate, limit)) * window end
   return {allowed and 1 or 0, math.max(0, tokens), ms(reset), limit}
 end
 tokens = tokens - rate
-if tokens > limit then tokens = limit end
 redis.call('HSET', KEYS[1], 'refilledAt', ms(refilledAt), 'tokens', tokens)
--- a missing bucket reads as full, so the key may go once it would have refilled
-local full = refilledAt + math.ceil((limit - tokens) / refill) * window
-redis.call('PEXPIRE', KEYS[1], ms(math.max(1, full - now)))
+-- a missing bucket reads as full, so the key may go once it would have refilled (a bucket
+-- above the limit is capped by its next refill)
+redis.call('PEXPIRE', KEYS[1], ms(math.max(1, refilledAt + refillsFor(limit) * window - now)))
 return {1, math.max(0, tokens), ms(refilledAt + window), limit}
 `)
 
