@@ -2,9 +2,12 @@ export type { Duration } from '@hotpath/core'
 export type { AlgorithmName, Limiter } from './algorithms'
 export { toMs } from './algorithms'
 export type { AnalyticsOutcome, AnalyticsPoint, AnalyticsQuery } from './analytics'
+export type { IpDenyListSource } from './deny-list'
+export { downloadIpDenyList, ThresholdError } from './deny-list'
 export type { RatelimitErrorCode } from './errors'
 export { errors, RatelimitError } from './errors'
 export { rateLimitHeaders } from './http'
+export { IpDenyList } from './ip-deny-list'
 export type {
   AnalyticsOptions,
   FailureMode,
@@ -22,3 +25,4 @@ export {
   slidingWindowScript,
   tokenBucketScript,
 } from './scripts'
+export type { UpstashRedisLike } from './upstash-sdk'

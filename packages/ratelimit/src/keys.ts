@@ -29,6 +29,20 @@ export function ratelimitKeys(namespace: string) {
         slot: 'identifier',
         description: 'per-identifier limit set with setDynamicLimit()',
       }),
+      // Upstream's names, so a list kept by @upstash/ratelimit (or the Upstash console) under
+      // the same prefix is the one read here. No hash tag: each is used alone.
+      denyListAll: key('denyList:all', {
+        description: 'set of denied identifiers, IPs, user agents, countries (enableProtection)',
+      }),
+      ipDenyList: key('denyList:ipDenyList', {
+        description: 'the IP part of denyList:all, replaced on each refresh',
+      }),
+      ipDenyListStatus: key('ipDenyListStatus', {
+        description: "'valid' until the next refresh, 'pending' while one runs, 'disabled'",
+      }),
+      globalDynamicLimit: key('dynamic:global', {
+        description: 'limit for every identifier set with setDynamicLimit({ limit })',
+      }),
       analytics: key('analytics:{minute}', {
         description: 'per-minute hash of allowed/blocked/denied counts per identifier',
       }),

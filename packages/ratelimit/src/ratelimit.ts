@@ -10,8 +10,21 @@ import {
   usageKeys,
   WINDOW,
 } from './algorithms'
-import { type AnalyticsPoint, type AnalyticsQuery, AnalyticsRecorder } from './analytics'
+import {
+  type AnalyticsOutcome,
+  type AnalyticsPoint,
+  type AnalyticsQuery,
+  AnalyticsRecorder,
+} from './analytics'
 import { evalScript, ScriptBatcher } from './batch'
+import {
+  checkThreshold,
+  type DenyCheck,
+  downloadIpDenyList,
+  type IpDenyListSource,
+  Protection,
+  updateIpDenyList,
+} from './deny-list'
 import { EphemeralCache } from './ephemeral-cache'
 import { errors, RatelimitError } from './errors'
 import { type RatelimitKeys, ratelimitKeys } from './keys'
@@ -80,6 +93,30 @@ export type RatelimitOptions = {
    */
   denyList?: Iterable<string> | ((value: string) => boolean)
   /**
+   * Check the deny lists stored in Redis (`<prefix>:denyList:all`, as `@upstash/ratelimit`
+   * names it: identifiers, IPs, user agents, countries) beside every limit(), in the same
+   * round trip over HTTP, and keep an IP deny list there, refreshed daily. A denied value is
+   * refused locally for a minute after. @default false
+   */
+  enableProtection?: boolean
+  /**
+   * With `enableProtection`: an IP is on the IP deny list when at least this many public
+   * blocklists (ipsum's levels, 1–8) name it. @default 6
+   */
+  denyListThreshold?: number
+  /**
+   * With `enableProtection`: where the IP deny list comes from, read once a day (at 2 AM UTC)
+   * by the first limit() that finds it stale. The IPs themselves, a function of the threshold
+   * (your file, your mirror), `downloadIpDenyList` (ipsum on GitHub, upstream's only source),
+   * or `false` for no IP list (only the entries you add to the set).
+   * @default downloadIpDenyList
+   */
+  ipDenyList?: IpDenyListSource | false
+  /** Accepted for `@upstash/ratelimit` compatibility: scripts are always cached (EVALSHA). */
+  cacheScripts?: boolean
+  /** Accepted for `@upstash/ratelimit` compatibility: hotpath sends no telemetry. */
+  enableTelemetry?: boolean
+  /**
    * Send the scripts of concurrent limit() calls made in the same microtask turn as one
    * pipeline (one HTTP request over REST). Still at most one round trip per call.
    * @default true for the upstash (HTTP) driver, false for tcp and memory
@@ -135,7 +172,28 @@ const DEFAULTS = {
   failureMode: 'open',
   analytics: false,
   dynamicLimits: false,
+  enableProtection: false,
+  denyListThreshold: 6,
 } as const satisfies Partial<RatelimitOptions>
+
+/** Every option the constructor reads; anything else is a typo that would silently drop a guard. */
+const KNOWN_OPTIONS = new Set<string>([
+  'redis',
+  'limiter',
+  'prefix',
+  'ephemeralCache',
+  'timeout',
+  'failureMode',
+  'analytics',
+  'dynamicLimits',
+  'denyList',
+  'enableProtection',
+  'denyListThreshold',
+  'ipDenyList',
+  'cacheScripts',
+  'enableTelemetry',
+  'autoPipeline',
+] satisfies (keyof RatelimitOptions)[])
 
 const ANALYTICS_RETENTION: Duration = '7 d'
 /** A number is milliseconds, as `@upstash/ratelimit`'s `timeout`: not deprecated. */
@@ -200,6 +258,10 @@ export class Ratelimit {
   readonly #dynamicLimits: boolean
   readonly #denied: ((value: string) => boolean) | undefined
   readonly #batcher: ScriptBatcher | undefined
+  readonly #protection: Protection | undefined
+  readonly #ipSource: IpDenyListSource
+  readonly enableProtection: boolean
+  readonly denyListThreshold: number
 
   constructor(options: RatelimitOptions) {
     // an explicit `undefined` means "the default", as in @upstash/ratelimit
@@ -207,6 +269,14 @@ export class Ratelimit {
       Object.entries(options).filter(([, value]) => value !== undefined),
     ) as RatelimitOptions
     const config = { ...DEFAULTS, ...given } satisfies RatelimitOptions
+    for (const name of Object.keys(config)) {
+      if (!KNOWN_OPTIONS.has(name)) {
+        throw new RatelimitError(
+          errors.E_OPTION_UNKNOWN,
+          `Ratelimit does not know the option ${JSON.stringify(name)}; known: ${[...KNOWN_OPTIONS].join(', ')}`,
+        )
+      }
+    }
     if (!config.redis || typeof config.redis.evalsha !== 'function') {
       throw new RatelimitError(
         errors.E_OPTION_INVALID,
@@ -258,6 +328,12 @@ export class Ratelimit {
       redis.driver !== 'upstash-sdk' && (config.autoPipeline ?? redis.driver === 'upstash')
         ? new ScriptBatcher(redis)
         : undefined
+    this.enableProtection = config.enableProtection === true
+    this.denyListThreshold = checkThreshold(config.denyListThreshold)
+    this.#ipSource = config.ipDenyList === false ? [] : (config.ipDenyList ?? downloadIpDenyList)
+    this.#protection = this.enableProtection
+      ? new Protection(redis, config.prefix, config.ipDenyList !== false)
+      : undefined
     const denyList = config.denyList
     if (typeof denyList === 'function') this.#denied = denyList
     else if (denyList) {
@@ -293,18 +369,79 @@ export class Ratelimit {
       })
     }
 
+    const protection = this.#protection
+    let checking: Promise<DenyCheck> | undefined
+    if (protection) {
+      const members = definedMembers(identifier, options)
+      const cached = protection.cached(members, now)
+      if (cached !== undefined) {
+        // upstream's answer for a value denied within the last minute
+        return this.#record(identifier, 'denied', now, {
+          success: false,
+          limit: 0,
+          remaining: 0,
+          reset: 0,
+          pending: resolved,
+          reason: 'denyList',
+          deniedValue: cached,
+        })
+      }
+      // issued with the limit script, so over HTTP both travel in one request
+      checking = this.#withTimeout(protection.check(members, now))
+      checking.catch(() => {})
+    }
+    const [response, outcome] = await this.#decide(identifier, now, tokens, rate)
+    if (!checking) return this.#record(identifier, outcome, now, response)
+    let check: DenyCheck
+    try {
+      check = await checking
+    } catch (error) {
+      if (response.reason !== undefined) return this.#record(identifier, outcome, now, response)
+      const failed = this.#failure(error, tokens, now)
+      return this.#record(identifier, failed.success ? 'allowed' : 'blocked', now, failed)
+    }
+    if (check.refreshIpList) {
+      const refresh = updateIpDenyList(
+        this.#redis,
+        this.prefix,
+        this.denyListThreshold,
+        undefined,
+        this.#ipSource,
+      ).catch((error: unknown) => {
+        console.warn('@hotpath/ratelimit: IP deny list refresh failed', error)
+      })
+      response.pending = Promise.all([response.pending, refresh])
+    }
+    if (check.deniedValue === undefined) return this.#record(identifier, outcome, now, response)
+    response.success = false
+    response.remaining = 0
+    response.reason = 'denyList'
+    response.deniedValue = check.deniedValue
+    return this.#record(identifier, 'denied', now, response)
+  }
+
+  /** The ephemeral cache, then the script: the answer before protection and analytics. */
+  async #decide(
+    identifier: string,
+    now: number,
+    tokens: number,
+    rate: number,
+  ): Promise<[RatelimitResponse, AnalyticsOutcome]> {
     const cacheId = this.#cacheId(identifier)
     if (this.#cache && rate > 0) {
       const reset = this.#cache.blockedUntil(cacheId, now)
       if (reset > 0) {
-        return this.#record(identifier, 'blocked', now, {
-          success: false,
-          limit: tokens,
-          remaining: 0,
-          reset,
-          pending: resolved,
-          reason: 'cacheBlock',
-        })
+        return [
+          {
+            success: false,
+            limit: tokens,
+            remaining: 0,
+            reset,
+            pending: resolved,
+            reason: 'cacheBlock',
+          },
+          'blocked',
+        ]
       }
     }
 
@@ -314,20 +451,17 @@ export class Ratelimit {
     } catch (error) {
       if (error instanceof RatelimitError) throw error
       const response = this.#failure(error, tokens, now)
-      return this.#record(identifier, response.success ? 'allowed' : 'blocked', now, response)
+      return [response, response.success ? 'allowed' : 'blocked']
     }
     const [success, remaining, reset, limit] = parseReply(reply)
     if (this.#cache) {
       if (!success) this.#cache.block(cacheId, reset, now)
       else if (rate < 0) this.#cache.unblock(cacheId)
     }
-    return this.#record(identifier, success ? 'allowed' : 'blocked', now, {
-      success,
-      limit,
-      remaining,
-      reset,
-      pending: resolved,
-    })
+    return [
+      { success, limit, remaining, reset, pending: resolved },
+      success ? 'allowed' : 'blocked',
+    ]
   }
 
   /**
@@ -463,6 +597,11 @@ export class Ratelimit {
     const running = this.#batcher
       ? this.#batcher.run(call.script, keys, args)
       : evalScript(this.#redis, call.script, keys, args)
+    return this.#withTimeout(running)
+  }
+
+  /** Rejects with a TimeoutSignal after `timeout` ms, which `#failure` reads as a timeout. */
+  async #withTimeout<T>(running: Promise<T>): Promise<T> {
     if (this.timeout === 0) return running
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
@@ -516,6 +655,17 @@ export class Ratelimit {
       throw new RatelimitError(errors.E_OPTION_INVALID, `${method}() needs \`dynamicLimits: true\``)
     }
   }
+}
+
+/** What protection looks up, as upstream: the identifier, ip, user agent and country given. */
+function definedMembers(identifier: string, options: LimitOptions): string[] {
+  const members = [
+    identifier,
+    options.ip ?? options.geo?.ip,
+    options.userAgent,
+    options.country ?? options.geo?.country,
+  ]
+  return members.filter((member): member is string => typeof member === 'string' && member !== '')
 }
 
 function checkIdentifier(identifier: string): void {

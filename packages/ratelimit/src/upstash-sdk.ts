@@ -14,7 +14,10 @@ export type UpstashRedisLike = {
   hgetall(key: string): Promise<Record<string, unknown> | null>
   hincrby(key: string, field: string, increment: number): Promise<number>
   pexpire(key: string, milliseconds: number): Promise<number>
-  smismember(key: string, members: unknown[]): Promise<number[]>
+  sismember(key: string, member: unknown): Promise<number>
+  smembers(key: string): Promise<unknown[]>
+  sadd(key: string, member: unknown, ...members: unknown[]): Promise<number>
+  srem(key: string, ...members: unknown[]): Promise<number>
 }
 
 /** What the Ratelimit calls on an SDK instance once it is wrapped; a subset of `RedisClient`. */
@@ -107,8 +110,16 @@ export function wrapUpstashSdk(sdk: UpstashRedisLike): WrappedSdk {
         return mapped('HINCRBY', () => sdk.hincrby(args[0] ?? '', args[1] ?? '', Number(args[2])))
       case 'PEXPIRE':
         return mapped('PEXPIRE', () => sdk.pexpire(args[0] ?? '', Number(args[1])))
-      case 'SMISMEMBER':
-        return mapped('SMISMEMBER', () => sdk.smismember(args[0] ?? '', args.slice(1)))
+      case 'SISMEMBER':
+        return mapped('SISMEMBER', () => sdk.sismember(args[0] ?? '', args[1] ?? ''))
+      case 'SMEMBERS':
+        return mapped('SMEMBERS', () => sdk.smembers(args[0] ?? '')).then((members) =>
+          members.map((member) => text(member) ?? ''),
+        )
+      case 'SADD':
+        return mapped('SADD', () => sdk.sadd(args[0] ?? '', args[1] ?? '', ...args.slice(2)))
+      case 'SREM':
+        return mapped('SREM', () => sdk.srem(args[0] ?? '', ...args.slice(1)))
       case 'SET': {
         const [key = '', value = '', ...flags] = args
         const options: Record<string, number | boolean> = {}

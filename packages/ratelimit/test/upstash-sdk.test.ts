@@ -93,3 +93,26 @@ describe('an @upstash/redis instance passed as `redis`', () => {
     expect(await rl.limit('user')).toMatchObject({ success: true, remaining: 1 })
   })
 })
+
+describe('enableProtection through an @upstash/redis instance', () => {
+  it('reads the stored deny list and refreshes an injected IP list with the SDK', async () => {
+    await using env = await sdkOverRest()
+    const prefix = uniquePrefix()
+    await env.sdk.sadd(`${prefix}:denyList:all`, 'bad-user')
+    const rl = new Ratelimit({
+      redis: env.sdk,
+      limiter: Ratelimit.tokenBucket(1, '1 h', 5),
+      prefix,
+      enableProtection: true,
+      ipDenyList: ['192.0.2.1'],
+    })
+    const first = await rl.limit('good-user')
+    expect(first).toMatchObject({ success: true, remaining: 4 })
+    await first.pending
+    expect(await rl.limit('bad-user')).toMatchObject({ success: false, reason: 'denyList' })
+    expect(await rl.limit('x', { ip: '192.0.2.1' })).toMatchObject({
+      success: false,
+      deniedValue: '192.0.2.1',
+    })
+  })
+})
