@@ -230,6 +230,12 @@ function parseReply(
   )
 }
 
+const CROSS_SLOT = /CROSSSLOT|non local key|same slot/i
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 class TimeoutSignal {
   constructor(readonly ms: number) {}
 }
@@ -256,6 +262,8 @@ export class Ratelimit {
   readonly #cache: EphemeralCache | undefined
   readonly #analytics: AnalyticsRecorder | undefined
   readonly #dynamicLimits: boolean
+  /** Set on a Cluster, where the global limit key is in another slot than the identifier's. */
+  #globalByValue = false
   readonly #denied: ((value: string) => boolean) | undefined
   readonly #batcher: ScriptBatcher | undefined
   readonly #protection: Protection | undefined
@@ -505,17 +513,19 @@ export class Ratelimit {
   }
 
   /**
-   * Sets (or with `false` removes) the limit of one identifier, read by the limit script in
-   * the same round trip. Needs `dynamicLimits: true`.
+   * Sets (or with `false` removes) a dynamic limit, read by the limit script in the same round
+   * trip: without `identifier` the global one (`<prefix>:dynamic:global`, as
+   * `@upstash/ratelimit`), with it one identifier's, which wins over the global one.
+   * Needs `dynamicLimits: true`.
    */
   setDynamicLimit = async (options: {
-    identifier: string
     limit: number | false
+    identifier?: string
   }): Promise<void> => {
     this.#requireDynamicLimits('setDynamicLimit')
-    checkIdentifier(options.identifier)
-    const key = this.#keys.dynamicLimit({ identifier: options.identifier }).key
-    this.#cache?.unblock(this.#cacheId(options.identifier))
+    const key = this.#dynamicKey(options.identifier)
+    if (options.identifier === undefined) this.#cache?.unblockAll(this.#cacheId(''))
+    else this.#cache?.unblock(this.#cacheId(options.identifier))
     if (options.limit === false) {
       await this.#redis.del(key)
       return
@@ -529,15 +539,19 @@ export class Ratelimit {
     await this.#redis.set(key, String(options.limit))
   }
 
-  getDynamicLimit = async (options: {
-    identifier: string
-  }): Promise<{ dynamicLimit: number | null }> => {
+  /** The global dynamic limit, or with `identifier` that identifier's; null when unset. */
+  getDynamicLimit = async (
+    options: { identifier?: string } = {},
+  ): Promise<{ dynamicLimit: number | null }> => {
     this.#requireDynamicLimits('getDynamicLimit')
-    checkIdentifier(options.identifier)
-    const value = await this.#redis.get(
-      this.#keys.dynamicLimit({ identifier: options.identifier }).key,
-    )
+    const value = await this.#redis.get(this.#dynamicKey(options.identifier))
     return { dynamicLimit: value === null ? null : Number(value) }
+  }
+
+  #dynamicKey(identifier: string | undefined): string {
+    if (identifier === undefined) return this.#keys.globalDynamicLimit().key
+    checkIdentifier(identifier)
+    return this.#keys.dynamicLimit({ identifier }).key
   }
 
   /**
@@ -580,19 +594,51 @@ export class Ratelimit {
     return undefined
   }
 
-  async #run(identifier: string, now: number, tokens: number, rate: number, peek: boolean) {
+  async #run(
+    identifier: string,
+    now: number,
+    tokens: number,
+    rate: number,
+    peek: boolean,
+  ): Promise<unknown> {
+    try {
+      return await this.#runOnce(identifier, now, tokens, rate, peek)
+    } catch (error) {
+      // A Cluster refuses a script whose keys span slots before running it, so nothing was
+      // counted: from now on the global limit travels by value, read with a GET first.
+      if (!this.#dynamicLimits || this.#globalByValue || !CROSS_SLOT.test(messageOf(error))) {
+        throw error
+      }
+      this.#globalByValue = true
+      return this.#runOnce(identifier, now, tokens, rate, peek)
+    }
+  }
+
+  async #runOnce(identifier: string, now: number, tokens: number, rate: number, peek: boolean) {
     const requestId = this.limiter.algorithm === 'slidingLogs' ? randomId() : ''
     const call = plan(this.limiter, this.#keys, identifier, now, requestId)
-    const keys = this.#dynamicLimits
-      ? [...call.keys, this.#keys.dynamicLimit({ identifier }).key]
-      : call.keys
     const args: (string | number)[] = [tokens, this.limiter.windowMs, now, rate]
-    // Trailing flags that are off stay unsent (the scripts read a missing one as off): fewer
-    // bytes per call over HTTP, where every limit() of a tick shares one request body.
-    const needsExtra = this.limiter.algorithm === 'tokenBucket' || requestId !== ''
-    if (peek || this.#dynamicLimits || needsExtra) {
-      args.push(peek ? '1' : '0', this.#dynamicLimits ? '1' : '0')
-      if (needsExtra) args.push(call.extra)
+    let keys = call.keys
+    if (this.#dynamicLimits) {
+      const own = this.#keys.dynamicLimit({ identifier }).key
+      const global = this.#keys.globalDynamicLimit().key
+      if (this.#globalByValue) {
+        const value = await this.#redis.get(global)
+        keys = [...call.keys, own]
+        args.push(peek ? '1' : '0', value === null ? 1 : 5, call.extra)
+        if (value !== null) args.push(value)
+      } else {
+        keys = [...call.keys, own, global]
+        args.push(peek ? '1' : '0', 3, call.extra)
+      }
+    } else {
+      // Trailing flags that are off stay unsent (the scripts read a missing one as off): fewer
+      // bytes per call over HTTP, where every limit() of a tick shares one request body.
+      const needsExtra = this.limiter.algorithm === 'tokenBucket' || requestId !== ''
+      if (peek || needsExtra) {
+        args.push(peek ? '1' : '0', '0')
+        if (needsExtra) args.push(call.extra)
+      }
     }
     const running = this.#batcher
       ? this.#batcher.run(call.script, keys, args)
@@ -652,7 +698,10 @@ export class Ratelimit {
 
   #requireDynamicLimits(method: string): void {
     if (!this.#dynamicLimits) {
-      throw new RatelimitError(errors.E_OPTION_INVALID, `${method}() needs \`dynamicLimits: true\``)
+      throw new RatelimitError(
+        errors.E_OPTION_INVALID,
+        `dynamicLimits must be enabled in the Ratelimit constructor to use ${method}()`,
+      )
     }
   }
 }

@@ -6,8 +6,10 @@ import { defineScript } from '@hotpath/redis'
  *   ARGV[1] limit (tokens, or max tokens)   ARGV[2] window or refill interval, ms
  *   ARGV[3] now, unix ms (the caller's clock, so `reset` is in the caller's time)
  *   ARGV[4] rate (cost; negative refunds)   ARGV[5] '1' = peek: decide, never write
- *   ARGV[6] '1' = KEYS[#KEYS] holds a per-identifier dynamic limit
- *   ARGV[7] algorithm extra (refill rate, request id)
+ *   ARGV[6] dynamic limits, a sum of: 1 = a per-identifier limit key, 2 = the global limit
+ *           key (last of KEYS; the per-identifier one before it), 4 = the global limit given
+ *           by value in ARGV[8] (on a Cluster, where its key is in another slot)
+ *   ARGV[7] algorithm extra (refill rate, request id)   ARGV[8] the global limit, with flag 4
  * ARGV[5..7] may be absent: a missing flag is off (the caller leaves off what is off).
  * and answers {allowed 0|1, remaining, reset unix ms as a decimal string, effective limit}.
  * reset travels as a string because Lua VMs with 32-bit integers (fengari, behind the memory
@@ -29,10 +31,19 @@ local window = tonumber(ARGV[2]) + 0.0
 local now = tonumber(ARGV[3]) + 0.0
 local rate = tonumber(ARGV[4])
 local peek = ARGV[5] == '1'
-if ARGV[6] == '1' then
-  local dynamic = num(redis.call('GET', KEYS[#KEYS]), nil)
-  if dynamic then limit = math.floor(dynamic) end
+local dynamicFlags = tonumber(ARGV[6]) or 0
+local function dynamic(value)
+  local d = num(value, nil)
+  if d then limit = math.floor(d) end
 end
+-- global first, so the per-identifier limit wins over it
+local lastKey = #KEYS
+if math.floor(dynamicFlags / 2) % 2 == 1 then
+  dynamic(redis.call('GET', KEYS[lastKey]))
+  lastKey = lastKey - 1
+end
+if math.floor(dynamicFlags / 4) % 2 == 1 then dynamic(ARGV[8]) end
+if dynamicFlags % 2 == 1 then dynamic(redis.call('GET', KEYS[lastKey])) end
 `
 
 export const fixedWindowScript = defineScript(`${PREAMBLE}

@@ -246,6 +246,36 @@ describe.each(DRIVERS)('on %s', (driver) => {
     expect(await rl.limit('free-user')).toMatchObject({ success: true, limit: 5, remaining: 3 })
   })
 
+  it('a global dynamic limit applies to every identifier; a per-identifier one wins over it', async () => {
+    const rl = make(Ratelimit.fixedWindow(5, '1 h'), { dynamicLimits: true })
+    expect(await rl.getDynamicLimit()).toEqual({ dynamicLimit: null })
+    await rl.setDynamicLimit({ limit: 2 })
+    expect(await rl.getDynamicLimit()).toEqual({ dynamicLimit: 2 })
+    expect(await rl.limit('a')).toMatchObject({ success: true, limit: 2, remaining: 1 })
+    expect(await rl.limit('a')).toMatchObject({ success: true, limit: 2, remaining: 0 })
+    expect(await rl.limit('a')).toMatchObject({ success: false, limit: 2 })
+    await rl.setDynamicLimit({ identifier: 'vip', limit: 4 })
+    expect(await rl.limit('vip')).toMatchObject({ success: true, limit: 4, remaining: 3 })
+    expect(await rl.getRemaining('b')).toMatchObject({ remaining: 2, limit: 2 })
+    await rl.setDynamicLimit({ limit: false })
+    expect(await rl.getDynamicLimit()).toEqual({ dynamicLimit: null })
+    expect(await rl.limit('a')).toMatchObject({ success: true, limit: 5, remaining: 2 })
+    expect(await rl.limit('vip')).toMatchObject({ success: true, limit: 4, remaining: 2 })
+  })
+
+  it("without dynamicLimits, setDynamicLimit and getDynamicLimit throw upstream's message", async () => {
+    const rl = make(Ratelimit.fixedWindow(5, '1 h'))
+    await expect(rl.setDynamicLimit({ limit: 3 })).rejects.toThrow(
+      'dynamicLimits must be enabled in the Ratelimit constructor to use setDynamicLimit()',
+    )
+    await expect(rl.getDynamicLimit()).rejects.toMatchObject({
+      name: 'RatelimitError',
+      code: 'E_OPTION_INVALID',
+      message:
+        'dynamicLimits must be enabled in the Ratelimit constructor to use getDynamicLimit()',
+    })
+  })
+
   it('a per-call limit serves tiers from one limiter', async () => {
     const rl = make(Ratelimit.tokenBucket(1, '1 h', 2))
     expect(await rl.limit('pro', { limit: 10 })).toMatchObject({
