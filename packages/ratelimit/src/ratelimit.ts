@@ -1,6 +1,7 @@
 import { type Duration, parseDuration } from '@hotpath/core'
 import { type RedisClient, RedisError } from '@hotpath/redis'
 import {
+  cachedFixedWindow,
   fixedWindow,
   type Limiter,
   plan,
@@ -249,6 +250,7 @@ class TimeoutSignal {
  */
 export class Ratelimit {
   static fixedWindow = fixedWindow
+  static cachedFixedWindow = cachedFixedWindow
   static slidingWindow = slidingWindow
   static tokenBucket = tokenBucket
   static slidingLogs = slidingLogs
@@ -267,6 +269,8 @@ export class Ratelimit {
   readonly #denied: ((value: string) => boolean) | undefined
   readonly #batcher: ScriptBatcher | undefined
   readonly #protection: Protection | undefined
+  /** cachedFixedWindow: used tokens per identifier and window, as this process last knew. */
+  readonly #counts = new Map<string, number>()
   readonly #ipSource: IpDenyListSource
   readonly enableProtection: boolean
   readonly denyListThreshold: number
@@ -336,6 +340,12 @@ export class Ratelimit {
       redis.driver !== 'upstash-sdk' && (config.autoPipeline ?? redis.driver === 'upstash')
         ? new ScriptBatcher(redis)
         : undefined
+    if (config.limiter.algorithm === 'cachedFixedWindow' && !this.#cache) {
+      throw new RatelimitError(
+        errors.E_OPTION_INVALID,
+        'Ratelimit.cachedFixedWindow keeps its counts in the ephemeral cache: do not pass `ephemeralCache: false`',
+      )
+    }
     this.enableProtection = config.enableProtection === true
     this.denyListThreshold = checkThreshold(config.denyListThreshold)
     this.#ipSource = config.ipDenyList === false ? [] : (config.ipDenyList ?? downloadIpDenyList)
@@ -436,6 +446,9 @@ export class Ratelimit {
     rate: number,
   ): Promise<[RatelimitResponse, AnalyticsOutcome]> {
     const cacheId = this.#cacheId(identifier)
+    if (this.limiter.algorithm === 'cachedFixedWindow') {
+      return this.#cachedFixedWindow(cacheId, identifier, now, tokens, rate)
+    }
     if (this.#cache && rate > 0) {
       const reset = this.#cache.blockedUntil(cacheId, now)
       if (reset > 0) {
@@ -466,6 +479,66 @@ export class Ratelimit {
       if (!success) this.#cache.block(cacheId, reset, now)
       else if (rate < 0) this.#cache.unblock(cacheId)
     }
+    return [
+      { success, limit, remaining, reset, pending: resolved },
+      success ? 'allowed' : 'blocked',
+    ]
+  }
+
+  async #cachedFixedWindow(
+    cacheId: string,
+    identifier: string,
+    now: number,
+    tokens: number,
+    rate: number,
+  ): Promise<[RatelimitResponse, AnalyticsOutcome]> {
+    const bucket = Math.floor(now / this.limiter.windowMs)
+    const id = `${cacheId}\u0000${bucket}`
+    const reset = (bucket + 1) * this.limiter.windowMs
+    const used = this.#counts.get(id)
+    if (used !== undefined) {
+      if (rate > 0 && used + rate > tokens) {
+        const response = {
+          success: false,
+          limit: tokens,
+          remaining: Math.max(0, tokens - used),
+          reset,
+          pending: resolved,
+        }
+        return [response, 'blocked']
+      }
+      this.#counts.set(id, used + rate)
+      // Redis learns of it after the answer; a failure there only loses this count
+      const pending = this.#run(identifier, now, tokens, rate, false).then(
+        () => undefined,
+        () => undefined,
+      )
+      return [
+        {
+          success: true,
+          limit: tokens,
+          remaining: Math.max(0, tokens - used - rate),
+          reset,
+          pending,
+        },
+        'allowed',
+      ]
+    }
+    let reply: unknown
+    try {
+      reply = await this.#run(identifier, now, tokens, rate, false)
+    } catch (error) {
+      if (error instanceof RatelimitError) throw error
+      const response = this.#failure(error, tokens, now)
+      return [response, response.success ? 'allowed' : 'blocked']
+    }
+    const [success, remaining, , limit] = parseReply(reply)
+    if (this.#counts.size >= 10_000) {
+      // only the current window's counts are ever read again
+      const current = `\u0000${bucket}`
+      for (const key of this.#counts.keys()) if (!key.endsWith(current)) this.#counts.delete(key)
+    }
+    this.#counts.set(id, limit - remaining)
     return [
       { success, limit, remaining, reset, pending: resolved },
       success ? 'allowed' : 'blocked',
@@ -509,6 +582,9 @@ export class Ratelimit {
   resetUsedTokens = async (identifier: string): Promise<void> => {
     checkIdentifier(identifier)
     this.#cache?.unblock(this.#cacheId(identifier))
+    for (const key of this.#counts.keys()) {
+      if (key.startsWith(`${this.#cacheId(identifier)}\u0000`)) this.#counts.delete(key)
+    }
     await this.#redis.del(...usageKeys(this.limiter, this.#keys, identifier, Date.now()))
   }
 
