@@ -8,6 +8,8 @@ export type { RatelimitErrorCode } from './errors'
 export { errors, RatelimitError } from './errors'
 export { rateLimitHeaders } from './http'
 export { IpDenyList } from './ip-deny-list'
+export type { MultiRegionRatelimitOptions } from './multi-region'
+export { MultiRegionRatelimit } from './multi-region'
 export type {
   AnalyticsOptions,
   FailureMode,

@@ -17,6 +17,14 @@ export function ratelimitKeys(namespace: string) {
         slot: 'identifier',
         description: 'sliding-window counter, one per window number',
       }),
+      multiRegionFixedWindow: key('mrfw:{identifier}:{window}', {
+        slot: 'identifier',
+        description: 'MultiRegionRatelimit fixed window: hash of request id → cost, per region',
+      }),
+      multiRegionSlidingWindow: key('mrsw:{identifier}:{window}', {
+        slot: 'identifier',
+        description: 'MultiRegionRatelimit sliding window: hash of request id → cost, per region',
+      }),
       tokenBucket: key('tb:{identifier}', {
         slot: 'identifier',
         description: 'token bucket: hash of refilledAt and tokens',

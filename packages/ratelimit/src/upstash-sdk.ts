@@ -13,6 +13,7 @@ export type UpstashRedisLike = {
   del(...keys: string[]): Promise<number>
   hgetall(key: string): Promise<Record<string, unknown> | null>
   hincrby(key: string, field: string, increment: number): Promise<number>
+  hset(key: string, fields: Record<string, unknown>): Promise<number>
   pexpire(key: string, milliseconds: number): Promise<number>
   sismember(key: string, member: unknown): Promise<number>
   smembers(key: string): Promise<unknown[]>
@@ -108,6 +109,11 @@ export function wrapUpstashSdk(sdk: UpstashRedisLike): WrappedSdk {
       }
       case 'HINCRBY':
         return mapped('HINCRBY', () => sdk.hincrby(args[0] ?? '', args[1] ?? '', Number(args[2])))
+      case 'HSET': {
+        const fields: Record<string, string> = {}
+        for (let i = 1; i + 1 < args.length; i += 2) fields[args[i] ?? ''] = args[i + 1] ?? ''
+        return mapped('HSET', () => sdk.hset(args[0] ?? '', fields))
+      }
       case 'PEXPIRE':
         return mapped('PEXPIRE', () => sdk.pexpire(args[0] ?? '', Number(args[1])))
       case 'SISMEMBER':
