@@ -1,7 +1,15 @@
 export type { Duration } from '@hotpath/core'
 export type { AlgorithmName, Limiter } from './algorithms'
 export { toMs } from './algorithms'
-export type { AnalyticsOutcome, AnalyticsPoint, AnalyticsQuery } from './analytics'
+export type {
+  AnalyticsAggregate,
+  AnalyticsEvent,
+  AnalyticsGeo,
+  AnalyticsOutcome,
+  AnalyticsPoint,
+  AnalyticsQuery,
+} from './analytics'
+export { Analytics } from './analytics'
 export type { IpDenyListSource } from './deny-list'
 export { downloadIpDenyList, ThresholdError } from './deny-list'
 export type { RatelimitErrorCode } from './errors'

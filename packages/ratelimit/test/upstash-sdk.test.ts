@@ -2,7 +2,7 @@ import { startRestServer } from '@hotpath/redis-rest/node'
 import { awayFromWindowEdge, rawCommand, startRedis } from '@hotpath/test-redis'
 import { Redis } from '@upstash/redis'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { Ratelimit } from '../src/index'
+import { Analytics, Ratelimit } from '../src/index'
 import { uniquePrefix } from './fixtures'
 
 // Refusals are counted against real-clock windows of an hour: no test may straddle one.
@@ -114,5 +114,32 @@ describe('enableProtection through an @upstash/redis instance', () => {
       success: false,
       deniedValue: '192.0.2.1',
     })
+  })
+})
+
+describe('Analytics', () => {
+  it('reads what a Ratelimit with analytics wrote, with upstream method names', async () => {
+    await using env = await sdkOverRest()
+    const prefix = uniquePrefix()
+    const rl = new Ratelimit({
+      redis: env.sdk,
+      limiter: Ratelimit.fixedWindow(2, '1 h'),
+      prefix,
+      analytics: true,
+    })
+    const results = [await rl.limit('alice'), await rl.limit('alice'), await rl.limit('alice')]
+    results.push(await rl.limit('bob'))
+    await Promise.all(results.map((r) => r.pending))
+    const analytics = new Analytics({ redis: env.sdk, prefix })
+    expect(await analytics.getUsage()).toEqual({
+      alice: { success: 2, blocked: 1 },
+      bob: { success: 1, blocked: 0 },
+    })
+    const top = await analytics.getMostAllowedBlocked(1)
+    expect(top.allowed[0]).toEqual({ identifier: 'alice', count: 2 })
+    expect(top.ratelimited).toEqual([{ identifier: 'alice', count: 1 }])
+    const hours = await analytics.getUsageOverTime(1)
+    expect(hours.at(-1)?.alice).toMatchObject({ true: 2, false: 1 })
+    expect(analytics.extractGeo({ cf: { country: 'DE' } })).toEqual({ country: 'DE' })
   })
 })
