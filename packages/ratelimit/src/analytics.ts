@@ -172,7 +172,8 @@ export class Analytics {
   async getUsage(cutoff = 0): Promise<Record<string, { success: number; blocked: number }>> {
     const usage: Record<string, { success: number; blocked: number }> = {}
     for (const point of await this.#recorder.read({ since: Math.max(cutoff, 0) })) {
-      const entry = (usage[point.identifier] ??= { success: 0, blocked: 0 })
+      const entry = usage[point.identifier] ?? { success: 0, blocked: 0 }
+      usage[point.identifier] = entry
       entry.success += point.allowed
       entry.blocked += point.blocked + point.denied
     }
@@ -192,10 +193,11 @@ export class Analytics {
     for (const point of await this.#recorder.read({ since: firstHour * HOUR, until: now })) {
       const bucket = buckets.get(Math.floor(point.time / HOUR))
       if (!bucket) continue
-      const counts = (bucket[point.identifier] ??= { true: 0, false: 0, denied: 0 }) as Record<
+      const counts = (bucket[point.identifier] ?? { true: 0, false: 0, denied: 0 }) as Record<
         string,
         number
       >
+      bucket[point.identifier] = counts
       counts.true = (counts.true ?? 0) + point.allowed
       counts.false = (counts.false ?? 0) + point.blocked
       counts.denied = (counts.denied ?? 0) + point.denied
