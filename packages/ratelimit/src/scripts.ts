@@ -87,6 +87,13 @@ local function retryAt(need)
     t = t + 1
   end
   if t > s + window then t = s + window end
+  -- the closed form can land a millisecond late where floating point rounds the estimate
+  -- down (1 - 0.8 is 0.19999…): step back while the millisecond before still fits
+  local back = 0
+  while back < 2 and t - 1 >= s and t - 1 >= now and used(t - 1, s, c, p) + need <= limit do
+    t = t - 1
+    back = back + 1
+  end
   return t
 end
 
