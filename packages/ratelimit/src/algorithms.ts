@@ -9,7 +9,12 @@ import {
   tokenBucketScript,
 } from './scripts'
 
-export type AlgorithmName = 'fixedWindow' | 'slidingWindow' | 'tokenBucket' | 'slidingLogs'
+export type AlgorithmName =
+  | 'fixedWindow'
+  | 'cachedFixedWindow'
+  | 'slidingWindow'
+  | 'tokenBucket'
+  | 'slidingLogs'
 
 /**
  * What `Ratelimit.fixedWindow(…)` and friends return: a plain description of the policy.
@@ -65,6 +70,16 @@ export function fixedWindow(tokens: number, window: Duration | number): Limiter 
   }
 }
 
+/**
+ * A fixed window whose count is also kept in the process (as `@upstash/ratelimit`'s
+ * experimental `cachedFixedWindow`): once an identifier's window has been read from Redis,
+ * later calls decide locally and update Redis in the background (`pending`). Several
+ * processes each admit up to the limit between their reads. Needs the ephemeral cache.
+ */
+export function cachedFixedWindow(tokens: number, window: Duration | number): Limiter {
+  return { ...fixedWindow(tokens, window), algorithm: 'cachedFixedWindow' }
+}
+
 export function slidingWindow(tokens: number, window: Duration | number): Limiter {
   return {
     algorithm: 'slidingWindow',
@@ -105,7 +120,8 @@ export function plan(
   requestId: string,
 ): Plan {
   switch (limiter.algorithm) {
-    case 'fixedWindow': {
+    case 'fixedWindow':
+    case 'cachedFixedWindow': {
       const window = String(Math.floor(now / limiter.windowMs))
       return {
         script: fixedWindowScript,

@@ -1,5 +1,6 @@
 import type { RedisClient } from '@hotpath/redis'
-import type { RatelimitKeys } from './keys'
+import { type RatelimitKeys, ratelimitKeys } from './keys'
+import { isUpstashSdk, type UpstashRedisLike, wrapUpstashSdk } from './upstash-sdk'
 
 export type AnalyticsOutcome = 'allowed' | 'blocked' | 'denied'
 
@@ -120,5 +121,107 @@ export class AnalyticsRecorder {
       points.push(...byIdentifier.values())
     })
     return points
+  }
+}
+
+/** `@upstash/ratelimit`'s analytics event: `success: 'denied'` for the deny list. */
+export type AnalyticsEvent = {
+  identifier: string
+  time: number
+  success: boolean | 'denied'
+  country?: string
+  city?: string
+  region?: string
+  ip?: string
+}
+
+export type AnalyticsGeo = { country?: string; city?: string; region?: string; ip?: string }
+
+/** `{ time, identifier: { true: allowed, false: blocked, denied } }`, upstream's aggregate shape. */
+export type AnalyticsAggregate = { time: number } & Record<string, Record<string, number>>
+
+const HOUR = 60 * MINUTE
+
+/**
+ * `@upstash/ratelimit`'s `Analytics`, over the per-minute counters a `Ratelimit` with
+ * `analytics: true` writes under the same `prefix`. Counts only the identifier (no geo
+ * grouping: hotpath stores none) and reads at most the last 1440 minutes per call.
+ */
+export class Analytics {
+  readonly #recorder: AnalyticsRecorder
+
+  constructor(config: { redis: AnalyticsRedis | UpstashRedisLike; prefix?: string }) {
+    this.#recorder = new AnalyticsRecorder(
+      isUpstashSdk(config.redis) ? wrapUpstashSdk(config.redis) : config.redis,
+      ratelimitKeys(config.prefix ?? 'ratelimit').keys,
+      7 * 24 * HOUR,
+    )
+  }
+
+  /** Vercel's `req.geo`, else Cloudflare's `request.cf`, else nothing. */
+  extractGeo(req: { geo?: AnalyticsGeo; cf?: AnalyticsGeo }): AnalyticsGeo {
+    return req.geo ?? req.cf ?? {}
+  }
+
+  record(event: AnalyticsEvent): Promise<void> {
+    const outcome = event.success === 'denied' ? 'denied' : event.success ? 'allowed' : 'blocked'
+    return this.#recorder.record(event.identifier, outcome, event.time)
+  }
+
+  /** Allowed and blocked per identifier since `cutoff` (unix ms). */
+  async getUsage(cutoff = 0): Promise<Record<string, { success: number; blocked: number }>> {
+    const usage: Record<string, { success: number; blocked: number }> = {}
+    for (const point of await this.#recorder.read({ since: Math.max(cutoff, 0) })) {
+      const entry = usage[point.identifier] ?? { success: 0, blocked: 0 }
+      usage[point.identifier] = entry
+      entry.success += point.allowed
+      entry.blocked += point.blocked + point.denied
+    }
+    return usage
+  }
+
+  /** One aggregate per hour for the last `timestampCount` hours, grouped by identifier. */
+  async getUsageOverTime(
+    timestampCount: number,
+    _groupby: 'identifier' = 'identifier',
+  ): Promise<AnalyticsAggregate[]> {
+    const now = Date.now()
+    const firstHour = Math.floor(now / HOUR) - Math.max(1, timestampCount) + 1
+    const buckets = new Map<number, AnalyticsAggregate>()
+    for (let h = firstHour; h * HOUR <= now; h++)
+      buckets.set(h, { time: h * HOUR } as AnalyticsAggregate)
+    for (const point of await this.#recorder.read({ since: firstHour * HOUR, until: now })) {
+      const bucket = buckets.get(Math.floor(point.time / HOUR))
+      if (!bucket) continue
+      const counts = (bucket[point.identifier] ?? { true: 0, false: 0, denied: 0 }) as Record<
+        string,
+        number
+      >
+      bucket[point.identifier] = counts
+      counts.true = (counts.true ?? 0) + point.allowed
+      counts.false = (counts.false ?? 0) + point.blocked
+      counts.denied = (counts.denied ?? 0) + point.denied
+    }
+    return [...buckets.values()]
+  }
+
+  /** The identifiers most allowed, blocked and denied over the last `timestampCount` hours. */
+  async getMostAllowedBlocked(timestampCount: number, getTop = 5, _checkAtMost?: number) {
+    const since = Date.now() - Math.max(1, timestampCount) * HOUR
+    const totals = new Map<string, { allowed: number; blocked: number; denied: number }>()
+    for (const point of await this.#recorder.read({ since })) {
+      const total = totals.get(point.identifier) ?? { allowed: 0, blocked: 0, denied: 0 }
+      total.allowed += point.allowed
+      total.blocked += point.blocked
+      total.denied += point.denied
+      totals.set(point.identifier, total)
+    }
+    const top = (field: 'allowed' | 'blocked' | 'denied') =>
+      [...totals]
+        .filter(([, total]) => total[field] > 0)
+        .sort((a, b) => b[1][field] - a[1][field])
+        .slice(0, getTop)
+        .map(([identifier, total]) => ({ identifier, count: total[field] }))
+    return { allowed: top('allowed'), ratelimited: top('blocked'), denied: top('denied') }
   }
 }

@@ -33,6 +33,11 @@ export class EphemeralCache {
     this.#entries.delete(id)
   }
 
+  /** Every id starting with `prefix`: a changed global limit may admit any of them. */
+  unblockAll(prefix: string): void {
+    for (const id of this.#entries.keys()) if (id.startsWith(prefix)) this.#entries.delete(id)
+  }
+
   #sweep(now: number): void {
     for (const [id, reset] of this.#entries) if (reset <= now) this.#entries.delete(id)
     // Everyone still blocked: drop the oldest insertions rather than grow.

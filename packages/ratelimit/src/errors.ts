@@ -16,6 +16,11 @@ export const errors = {
    * window, interval, retention or timeout that is not a duration (or is out of range).
    */
   E_OPTION_INVALID: 'E_OPTION_INVALID',
+  /**
+   * The Ratelimit was given an option it does not know (a typo, or an option of another
+   * version): protection silently lost is worse than a startup error.
+   */
+  E_OPTION_UNKNOWN: 'E_OPTION_UNKNOWN',
   /** A trusted-proxy entry is not an IP address or CIDR range. */
   E_PROXY_INVALID: 'E_PROXY_INVALID',
   /**

@@ -17,6 +17,14 @@ export function ratelimitKeys(namespace: string) {
         slot: 'identifier',
         description: 'sliding-window counter, one per window number',
       }),
+      multiRegionFixedWindow: key('mrfw:{identifier}:{window}', {
+        slot: 'identifier',
+        description: 'MultiRegionRatelimit fixed window: hash of request id → cost, per region',
+      }),
+      multiRegionSlidingWindow: key('mrsw:{identifier}:{window}', {
+        slot: 'identifier',
+        description: 'MultiRegionRatelimit sliding window: hash of request id → cost, per region',
+      }),
       tokenBucket: key('tb:{identifier}', {
         slot: 'identifier',
         description: 'token bucket: hash of refilledAt and tokens',
@@ -28,6 +36,20 @@ export function ratelimitKeys(namespace: string) {
       dynamicLimit: key('limit:{identifier}', {
         slot: 'identifier',
         description: 'per-identifier limit set with setDynamicLimit()',
+      }),
+      // Upstream's names, so a list kept by @upstash/ratelimit (or the Upstash console) under
+      // the same prefix is the one read here. No hash tag: each is used alone.
+      denyListAll: key('denyList:all', {
+        description: 'set of denied identifiers, IPs, user agents, countries (enableProtection)',
+      }),
+      ipDenyList: key('denyList:ipDenyList', {
+        description: 'the IP part of denyList:all, replaced on each refresh',
+      }),
+      ipDenyListStatus: key('ipDenyListStatus', {
+        description: "'valid' until the next refresh, 'pending' while one runs, 'disabled'",
+      }),
+      globalDynamicLimit: key('dynamic:global', {
+        description: 'limit for every identifier set with setDynamicLimit({ limit })',
       }),
       analytics: key('analytics:{minute}', {
         description: 'per-minute hash of allowed/blocked/denied counts per identifier',

@@ -6,8 +6,10 @@ import { defineScript } from '@hotpath/redis'
  *   ARGV[1] limit (tokens, or max tokens)   ARGV[2] window or refill interval, ms
  *   ARGV[3] now, unix ms (the caller's clock, so `reset` is in the caller's time)
  *   ARGV[4] rate (cost; negative refunds)   ARGV[5] '1' = peek: decide, never write
- *   ARGV[6] '1' = KEYS[#KEYS] holds a per-identifier dynamic limit
- *   ARGV[7] algorithm extra (refill rate, request id)
+ *   ARGV[6] dynamic limits, a sum of: 1 = a per-identifier limit key, 2 = the global limit
+ *           key (last of KEYS; the per-identifier one before it), 4 = the global limit given
+ *           by value in ARGV[8] (on a Cluster, where its key is in another slot)
+ *   ARGV[7] algorithm extra (refill rate, request id)   ARGV[8] the global limit, with flag 4
  * ARGV[5..7] may be absent: a missing flag is off (the caller leaves off what is off).
  * and answers {allowed 0|1, remaining, reset unix ms as a decimal string, effective limit}.
  * reset travels as a string because Lua VMs with 32-bit integers (fengari, behind the memory
@@ -29,10 +31,19 @@ local window = tonumber(ARGV[2]) + 0.0
 local now = tonumber(ARGV[3]) + 0.0
 local rate = tonumber(ARGV[4])
 local peek = ARGV[5] == '1'
-if ARGV[6] == '1' then
-  local dynamic = num(redis.call('GET', KEYS[#KEYS]), nil)
-  if dynamic then limit = math.floor(dynamic) end
+local dynamicFlags = tonumber(ARGV[6]) or 0
+local function dynamic(value)
+  local d = num(value, nil)
+  if d then limit = math.floor(d) end
 end
+-- global first, so the per-identifier limit wins over it
+local lastKey = #KEYS
+if math.floor(dynamicFlags / 2) % 2 == 1 then
+  dynamic(redis.call('GET', KEYS[lastKey]))
+  lastKey = lastKey - 1
+end
+if math.floor(dynamicFlags / 4) % 2 == 1 then dynamic(ARGV[8]) end
+if dynamicFlags % 2 == 1 then dynamic(redis.call('GET', KEYS[lastKey])) end
 `
 
 export const fixedWindowScript = defineScript(`${PREAMBLE}
@@ -76,6 +87,13 @@ local function retryAt(need)
     t = t + 1
   end
   if t > s + window then t = s + window end
+  -- the closed form can land a millisecond late where floating point rounds the estimate
+  -- down (1 - 0.8 is 0.19999…): step back while the millisecond before still fits
+  local back = 0
+  while back < 2 and t - 1 >= s and t - 1 >= now and used(t - 1, s, c, p) + need <= limit do
+    t = t - 1
+    back = back + 1
+  end
   return t
 end
 
@@ -105,26 +123,24 @@ if num(bucket[1], nil) and num(bucket[2], nil) then
 end
 if now >= refilledAt + window then
   local refills = math.floor((now - refilledAt) / window)
-  tokens = tokens + refills * refill
+  -- a refill caps at the limit; only a refund lifts the bucket above it (as @upstash/ratelimit)
+  tokens = math.min(limit, tokens + refills * refill)
   refilledAt = refilledAt + refills * window
 end
-if tokens > limit then tokens = limit end
+-- refills until the bucket holds n tokens; at least one, so a refusal never resets "now"
+local function refillsFor(n) return math.max(1, math.ceil((n - tokens) / refill)) end
 local allowed = rate <= 0 or tokens >= rate
 if peek or not allowed then
   local reset = refilledAt + window
-  if not allowed then
-    local need = rate
-    if need > limit then need = limit end
-    reset = refilledAt + math.ceil((need - tokens) / refill) * window
-  end
+  -- more than the limit never fits by refilling: the earliest answer is when it is full
+  if not allowed then reset = refilledAt + refillsFor(math.min(rate, limit)) * window end
   return {allowed and 1 or 0, math.max(0, tokens), ms(reset), limit}
 end
 tokens = tokens - rate
-if tokens > limit then tokens = limit end
 redis.call('HSET', KEYS[1], 'refilledAt', ms(refilledAt), 'tokens', tokens)
--- a missing bucket reads as full, so the key may go once it would have refilled
-local full = refilledAt + math.ceil((limit - tokens) / refill) * window
-redis.call('PEXPIRE', KEYS[1], ms(math.max(1, full - now)))
+-- a missing bucket reads as full, so the key may go once it would have refilled (a bucket
+-- above the limit is capped by its next refill)
+redis.call('PEXPIRE', KEYS[1], ms(math.max(1, refilledAt + refillsFor(limit) * window - now)))
 return {1, math.max(0, tokens), ms(refilledAt + window), limit}
 `)
 

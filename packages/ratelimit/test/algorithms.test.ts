@@ -124,6 +124,34 @@ describe.each(DRIVERS)('on %s', (driver) => {
     expect(await rl.limit('user', { rate: 1 })).toMatchObject({ success: true, remaining: 0 })
   })
 
+  it('tokenBucket refuses a rate above maxTokens with reset at the next refill, never now', async () => {
+    const cache = new Map<string, number>()
+    const rl = make(Ratelimit.tokenBucket(1, '10 s', 3), { ephemeralCache: cache })
+    const t0 = boundary()
+    at(t0)
+    // a full bucket: the old code answered reset = now, so nothing cached the refusal
+    const refused = await rl.limit('user', { rate: 5 })
+    expect(refused).toMatchObject({ success: false, remaining: 3, reset: t0 + WINDOW })
+    at(t0 + 1)
+    expect(await rl.limit('user', { rate: 5 })).toMatchObject({
+      success: false,
+      reason: 'cacheBlock',
+      reset: t0 + WINDOW,
+    })
+  })
+
+  it('tokenBucket: a refund lifts remaining above maxTokens until the next refill caps it, as upstream', async () => {
+    const rl = make(Ratelimit.tokenBucket(1, '10 s', 3))
+    const t0 = boundary()
+    at(t0)
+    expect(await rl.limit('user', { rate: -2 })).toMatchObject({ success: true, remaining: 5 })
+    expect(await rl.getRemaining('user')).toMatchObject({ remaining: 5 })
+    expect(await rl.limit('user', { rate: 4 })).toMatchObject({ success: true, remaining: 1 })
+    expect(await rl.limit('user', { rate: -4 })).toMatchObject({ success: true, remaining: 5 })
+    at(t0 + WINDOW)
+    expect(await rl.limit('user')).toMatchObject({ success: true, remaining: 2 })
+  })
+
   it('slidingLogs admits exactly the limit within any window and reset is when the oldest entry leaves', async () => {
     const rl = make(Ratelimit.slidingLogs(3, '10 s'))
     const t0 = boundary() + 777
@@ -216,6 +244,36 @@ describe.each(DRIVERS)('on %s', (driver) => {
     await rl.setDynamicLimit({ identifier: 'free-user', limit: false })
     expect(await rl.getDynamicLimit({ identifier: 'free-user' })).toEqual({ dynamicLimit: null })
     expect(await rl.limit('free-user')).toMatchObject({ success: true, limit: 5, remaining: 3 })
+  })
+
+  it('a global dynamic limit applies to every identifier; a per-identifier one wins over it', async () => {
+    const rl = make(Ratelimit.fixedWindow(5, '1 h'), { dynamicLimits: true })
+    expect(await rl.getDynamicLimit()).toEqual({ dynamicLimit: null })
+    await rl.setDynamicLimit({ limit: 2 })
+    expect(await rl.getDynamicLimit()).toEqual({ dynamicLimit: 2 })
+    expect(await rl.limit('a')).toMatchObject({ success: true, limit: 2, remaining: 1 })
+    expect(await rl.limit('a')).toMatchObject({ success: true, limit: 2, remaining: 0 })
+    expect(await rl.limit('a')).toMatchObject({ success: false, limit: 2 })
+    await rl.setDynamicLimit({ identifier: 'vip', limit: 4 })
+    expect(await rl.limit('vip')).toMatchObject({ success: true, limit: 4, remaining: 3 })
+    expect(await rl.getRemaining('b')).toMatchObject({ remaining: 2, limit: 2 })
+    await rl.setDynamicLimit({ limit: false })
+    expect(await rl.getDynamicLimit()).toEqual({ dynamicLimit: null })
+    expect(await rl.limit('a')).toMatchObject({ success: true, limit: 5, remaining: 2 })
+    expect(await rl.limit('vip')).toMatchObject({ success: true, limit: 4, remaining: 2 })
+  })
+
+  it("without dynamicLimits, setDynamicLimit and getDynamicLimit throw upstream's message", async () => {
+    const rl = make(Ratelimit.fixedWindow(5, '1 h'))
+    await expect(rl.setDynamicLimit({ limit: 3 })).rejects.toThrow(
+      'dynamicLimits must be enabled in the Ratelimit constructor to use setDynamicLimit()',
+    )
+    await expect(rl.getDynamicLimit()).rejects.toMatchObject({
+      name: 'RatelimitError',
+      code: 'E_OPTION_INVALID',
+      message:
+        'dynamicLimits must be enabled in the Ratelimit constructor to use getDynamicLimit()',
+    })
   })
 
   it('a per-call limit serves tiers from one limiter', async () => {

@@ -50,6 +50,12 @@ const scenario: Scenario = {
     const limiters = {
       hotpath: hotpath(false),
       upstash: upstash(false),
+      // the migration path: upstream's own SDK instance passed straight in (its auto-pipelining)
+      'hotpath via @upstash/redis': new Ratelimit({
+        redis: upstashRedis,
+        limiter: Ratelimit.slidingWindow(OPEN, '1 m'),
+        prefix: 'bench:hp-sdk',
+      }),
       'hotpath + analytics': hotpath(true),
       'upstash + analytics': upstash(true),
       'hotpath on http driver': hotpath(false, OPEN, httpRedis),
